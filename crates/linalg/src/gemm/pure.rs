@@ -1,0 +1,93 @@
+//! The pure-Rust backend: `matrixmultiply::sgemm` with strides for the transposes, rows of `C`
+//! split over the current rayon pool for large products.
+
+use super::Transpose;
+use crate::{Elem, MatMut, MatRef};
+use rayon::prelude::*;
+
+/// Products below this many multiply-adds run on the calling thread.
+const PARALLEL_MIN_FLOPS: usize = 1 << 18;
+/// Row blocks are multiples of this (matrixmultiply's register tile height is 8 or less).
+const ROW_ALIGN: usize = 8;
+
+/// (row stride, column stride) of `op(X)` for a stored row-major view with row stride `s`.
+fn op_strides(t: Transpose, s: usize) -> (isize, isize) {
+    match t {
+        Transpose::No => (s as isize, 1),
+        Transpose::Yes => (1, s as isize),
+    }
+}
+
+pub(super) fn sgemm(
+    alpha: Elem,
+    a: MatRef<'_>,
+    ta: Transpose,
+    b: MatRef<'_>,
+    tb: Transpose,
+    beta: Elem,
+    mut c: MatMut<'_>,
+) {
+    let (m, n) = c.shape();
+    let k = match ta {
+        Transpose::No => a.cols(),
+        Transpose::Yes => a.rows(),
+    };
+    let (rsa, csa) = op_strides(ta, a.stride());
+    let (rsb, csb) = op_strides(tb, b.stride());
+    let ldc = c.stride();
+    let threads = rayon::current_num_threads();
+    let a_ptr = a.data().as_ptr() as usize;
+
+    let run = |row0: usize, rows: usize, c_block: &mut [Elem]| {
+        // SAFETY: the view constructors guarantee every index (i*rs + j*cs) for i < rows of
+        // op(A) / op(B) / C is inside its buffer; row0 + rows <= m so the offset row of op(A)
+        // stays inside A; c_block starts at row row0 of C and holds `rows` rows of stride ldc.
+        unsafe {
+            let a0 = (a_ptr as *const Elem).offset(row0 as isize * rsa);
+            matrixmultiply::sgemm(
+                rows,
+                k,
+                n,
+                alpha,
+                a0,
+                rsa,
+                csa,
+                b.data().as_ptr(),
+                rsb,
+                csb,
+                beta,
+                c_block.as_mut_ptr(),
+                ldc as isize,
+                1,
+            );
+        }
+    };
+
+    let flops = m * n * k;
+    if threads <= 1 || flops < PARALLEL_MIN_FLOPS || m < 2 * ROW_ALIGN {
+        run(0, m, c.data_mut());
+        return;
+    }
+    let block = m.div_ceil(threads).div_ceil(ROW_ALIGN) * ROW_ALIGN;
+    let data = c.data_mut();
+    // Split C into disjoint row blocks of `block` rows (the last one shorter).
+    let mut blocks: Vec<(usize, &mut [Elem])> = Vec::with_capacity(threads);
+    let mut rest = data;
+    let mut row0 = 0;
+    while row0 < m {
+        let rows = block.min(m - row0);
+        let take = if row0 + rows == m {
+            rest.len()
+        } else {
+            rows * ldc
+        };
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(take);
+        blocks.push((row0, head));
+        rest = tail;
+        row0 += rows;
+    }
+    blocks.into_par_iter().for_each(|(row0, c_block)| {
+        let rows = block.min(m - row0);
+        run(row0, rows, c_block);
+    });
+}

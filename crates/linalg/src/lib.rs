@@ -1,0 +1,48 @@
+//! Row-major `f32` matrices and the few kernels a neural network needs.
+//!
+//! # Brief overview
+//! - [`Matrix`] owns a contiguous row-major buffer; [`MatRef`] / [`MatMut`] are borrowed views
+//!   with a row stride, so a workspace sized for the largest batch can be viewed for a smaller one
+//!   without copying.
+//! - [`gemm()`] computes `C ← α·op(A)·op(B) + β·C`, where `op` is the identity or the transpose
+//!   (chosen by [`Transpose`]), on a [`Backend`] picked at run time. Transposes are expressed
+//!   through strides or BLAS flags: no matrix is ever copied to transpose it.
+//! - [`kernels`] holds the elementwise and reduction kernels (bias broadcast, column sums,
+//!   map/zip, argmax); none allocates.
+//!
+//! ```
+//! use linalg::{gemm, Backend, Matrix, Transpose};
+//!
+//! let a = Matrix::from_vec(2, 3, vec![1., 2., 3., 4., 5., 6.]).unwrap();
+//! let b = Matrix::from_vec(2, 3, vec![1., 0., 1., 0., 1., 0.]).unwrap();
+//! let mut c = Matrix::zeros(2, 2);
+//! // C = A · Bᵀ
+//! gemm(Backend::Pure, 1.0, a.view(), Transpose::No, b.view(), Transpose::Yes, 0.0, c.view_mut());
+//! assert_eq!(c.as_slice(), &[4., 2., 10., 5.]);
+//! ```
+//!
+//! # Features
+//! - `blas`: adds `Backend::Blas`, which calls `sgemm` of the system OpenBLAS through the
+//!   `blas` and `openblas-src` crates (needs `libopenblas-dev`). Without it the crate is pure Rust
+//!   and [`Backend::parse`]`("blas")` returns [`Error::BackendUnavailable`].
+//!
+//! # Threads
+//! [`set_threads`] fixes the thread count of both backends: the pure backend splits the rows of
+//! `C` over the current rayon pool (each element is computed the same way whatever the split, so
+//! results do not depend on the thread count), and BLAS gets `openblas_set_num_threads`.
+
+mod backend;
+mod error;
+mod gemm;
+pub mod kernels;
+mod matrix;
+mod threads;
+
+pub use backend::Backend;
+pub use error::{Error, Result};
+pub use gemm::{gemm, try_gemm, Transpose};
+pub use matrix::{MatMut, MatRef, Matrix};
+pub use threads::{blas_threads, set_threads};
+
+/// The element type of every matrix in this crate.
+pub type Elem = f32;
