@@ -1,0 +1,191 @@
+//! The fully connected layer.
+//!
+//! `Z = X·Wᵀ + 1·bᵀ`, `A = f(Z)`.
+//!
+//! # Shapes
+//! - input `X`: `batch × d_input` (one sample per row)
+//! - weights `W`: `d_output × d_input` (the PyTorch `nn.Linear` layout)
+//! - bias `b`: `d_output` (optional)
+//! - output `A`: `batch × d_output`
+//!
+//! Backward, given `Δ = ∂L/∂Z` (`batch × d_output`):
+//! `∂L/∂W = Δᵀ·X`, `∂L/∂b = Σ_rows Δ`, `∂L/∂X = Δ·W`.
+
+use crate::{Activation, Init};
+use linalg::{gemm, kernels, Backend, MatMut, MatRef, Matrix, Transpose};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Configuration of a [`Dense`] layer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DenseConfig {
+    /// Inputs per sample.
+    pub d_input: usize,
+    /// Outputs per sample.
+    pub d_output: usize,
+    /// Whether the layer has a bias vector.
+    pub bias: bool,
+    /// The activation applied to `Z`.
+    pub activation: Activation,
+    /// Initialiser of the weights.
+    pub weight_init: Init,
+    /// Initialiser of the bias.
+    pub bias_init: Init,
+}
+
+impl DenseConfig {
+    /// A layer with bias, sigmoid activation, `N(0, 1/n_in)` weights and zero bias.
+    pub fn new(d_input: usize, d_output: usize) -> Self {
+        Self {
+            d_input,
+            d_output,
+            bias: true,
+            activation: Activation::Sigmoid,
+            weight_init: Init::NormalFanIn,
+            bias_init: Init::Zeros,
+        }
+    }
+
+    /// Sets the activation.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// Sets whether the layer has a bias.
+    pub fn with_bias(mut self, bias: bool) -> Self {
+        self.bias = bias;
+        self
+    }
+
+    /// Sets the weight initialiser.
+    pub fn with_weight_init(mut self, init: Init) -> Self {
+        self.weight_init = init;
+        self
+    }
+
+    /// Sets the bias initialiser.
+    pub fn with_bias_init(mut self, init: Init) -> Self {
+        self.bias_init = init;
+        self
+    }
+
+    /// Builds the layer, drawing the initial parameters from `rng`.
+    pub fn init<R: Rng + ?Sized>(&self, rng: &mut R) -> Dense {
+        let mut weights = Matrix::zeros(self.d_output, self.d_input);
+        self.weight_init
+            .fill(weights.as_mut_slice(), self.d_input, self.d_output, rng);
+        let bias = self.bias.then(|| {
+            let mut b = vec![0.0; self.d_output];
+            self.bias_init
+                .fill(&mut b, self.d_input, self.d_output, rng);
+            b
+        });
+        Dense {
+            weights,
+            bias,
+            activation: self.activation,
+        }
+    }
+}
+
+/// A fully connected layer with its parameters: `A = f(X·Wᵀ + b)`, `W` of shape
+/// `d_output × d_input` (the PyTorch `nn.Linear` layout), samples as rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dense {
+    /// `d_output × d_input`.
+    pub weights: Matrix,
+    /// `d_output` entries, when the layer has a bias.
+    pub bias: Option<Vec<f32>>,
+    /// Applied after the affine map.
+    pub activation: Activation,
+}
+
+impl Dense {
+    /// Inputs per sample.
+    pub fn d_input(&self) -> usize {
+        self.weights.cols()
+    }
+
+    /// Outputs per sample.
+    pub fn d_output(&self) -> usize {
+        self.weights.rows()
+    }
+
+    /// Number of trainable scalars.
+    pub fn num_params(&self) -> usize {
+        self.weights.as_slice().len() + self.bias.as_ref().map_or(0, Vec::len)
+    }
+
+    /// `out ← f(X·Wᵀ + b)`.
+    pub fn forward(&self, backend: Backend, input: MatRef<'_>, mut out: MatMut<'_>) {
+        gemm(
+            backend,
+            1.0,
+            input,
+            Transpose::No,
+            self.weights.view(),
+            Transpose::Yes,
+            0.0,
+            out.reborrow(),
+        );
+        if let Some(b) = &self.bias {
+            kernels::add_row_vector(out.reborrow(), b);
+        }
+        self.activation.forward_inplace(out);
+    }
+
+    /// Parameter gradients from `Δ = ∂L/∂Z`: `dW ← Δᵀ·X`, `db ← Σ_rows Δ` (overwritten).
+    pub fn backward_params(
+        &self,
+        backend: Backend,
+        input: MatRef<'_>,
+        delta: MatRef<'_>,
+        grad: &mut DenseGrads,
+    ) {
+        gemm(
+            backend,
+            1.0,
+            delta,
+            Transpose::Yes,
+            input,
+            Transpose::No,
+            0.0,
+            grad.weights.view_mut(),
+        );
+        if let Some(db) = &mut grad.bias {
+            kernels::column_sums(delta, 0.0, db);
+        }
+    }
+
+    /// Input gradient `∂L/∂X ← Δ·W` (before the previous layer's activation derivative).
+    pub fn backward_input(&self, backend: Backend, delta: MatRef<'_>, out: MatMut<'_>) {
+        gemm(
+            backend,
+            1.0,
+            delta,
+            Transpose::No,
+            self.weights.view(),
+            Transpose::No,
+            0.0,
+            out,
+        );
+    }
+
+    /// Zero-filled gradient buffers shaped like this layer's parameters.
+    pub fn zero_grads(&self) -> DenseGrads {
+        DenseGrads {
+            weights: Matrix::zeros(self.d_output(), self.d_input()),
+            bias: self.bias.as_ref().map(|b| vec![0.0; b.len()]),
+        }
+    }
+}
+
+/// Gradients of one [`Dense`] layer's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DenseGrads {
+    /// `∂L/∂W`, `d_output × d_input`.
+    pub weights: Matrix,
+    /// `∂L/∂b`, when the layer has a bias.
+    pub bias: Option<Vec<f32>>,
+}

@@ -1,0 +1,57 @@
+//! Neural-network training from scratch on [`linalg`]: layers, activations, losses,
+//! initialisers, backpropagation, optimizers and model files.
+//!
+//! # Brief overview
+//! - A [`Model`] is an ordered stack of [`Dense`] layers built from [`DenseConfig`]s; it owns
+//!   only its parameters.
+//! - Training state lives beside it: [`Grads`] (allocated once), a [`Workspace`] of activation
+//!   buffers sized for the largest batch, an [`Optimizer`](optim::Optimizer) with its own state.
+//! - A [`Trainer`] runs epochs of mini-batches from any [`Dataset`] and reports to an
+//!   [`Observer`]; the hot loop allocates nothing.
+//! - Randomness comes from named streams of one seed ([`rng::stream`]).
+//!
+//! ```
+//! use nn::{optim::Sgd, rng, Activation, Dataset, InMemoryDataset, Init, Loss, Model,
+//!          NoObserver, TargetEncoding, TrainConfig, Trainer};
+//! use linalg::Matrix;
+//!
+//! // XOR: a 2-8-2 network with a softmax cross-entropy output.
+//! let x = Matrix::from_vec(4, 2, vec![0., 0., 0., 1., 1., 0., 1., 1.]).unwrap();
+//! let data = InMemoryDataset::new(x, vec![0, 1, 1, 0], 2).unwrap();
+//! let mut model = Model::mlp(&[2, 8, 2], Activation::Tanh, Activation::Identity, true,
+//!                            Init::XavierNormal, Init::Zeros, &mut rng::stream(1, "init")).unwrap();
+//! let config = TrainConfig { batch_size: 4, loss: Loss::SoftmaxCrossEntropy, ..Default::default() };
+//! let mut trainer = Trainer::new(&model, config, 1).unwrap();
+//! for epoch in 0..500 {
+//!     trainer.train_epoch(&mut model, &mut Sgd, 0.5, &data, epoch, &mut NoObserver).unwrap();
+//! }
+//! assert_eq!(trainer.evaluate(&model, &data).unwrap().correct, 4);
+//! ```
+
+mod activation;
+pub mod backquery;
+mod dataset;
+mod dense;
+pub mod early_stopping;
+mod error;
+mod init;
+pub mod lr_finder;
+mod loss;
+pub mod metrics;
+mod model;
+pub mod optim;
+pub mod persist;
+pub mod rng;
+pub mod safetensors;
+pub mod schedule;
+mod train;
+
+pub use activation::{sigmoid, Activation};
+pub use dataset::{Dataset, InMemoryDataset};
+pub use dense::{Dense, DenseConfig, DenseGrads};
+pub use error::{Error, Result};
+pub use init::Init;
+pub use loss::{log_sum_exp, Loss, TargetEncoding};
+pub use model::{Backprop, Grads, Model, ParamRole, Workspace};
+pub use schedule::{EpochMetrics, Monitor, Schedule};
+pub use train::{BatchEvent, EpochStats, Evaluation, NoObserver, Observer, TrainConfig, Trainer};

@@ -1,0 +1,369 @@
+//! A feed-forward stack of layers, with forward and backward passes on reusable buffers.
+
+use crate::{
+    Activation, Dense, DenseConfig, DenseGrads, Error, Init, Loss, Result, TargetEncoding,
+};
+use linalg::{Backend, MatRef, Matrix};
+use rand::Rng;
+
+/// An ordered stack of [`Dense`] layers. It owns only its parameters: gradients live in
+/// [`Grads`], activations in a [`Workspace`], optimizer state in the optimizer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    layers: Vec<Dense>,
+}
+
+/// How errors travel backwards through the layers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Backprop {
+    /// Backpropagation of the true gradient: `δ_L = ∂L/∂a_L ⊙ f'(a_L)`,
+    /// `δ_{l−1} = (δ_l·W_l) ⊙ f'(a_{l−1})`, `∂L/∂W_l = δ_lᵀ·a_{l−1}`.
+    #[default]
+    Gradient,
+    /// The rule of *Make your own neural network* (Rashid): the *raw* error travels back,
+    /// `e_L = ∂L/∂a_L`, `e_{l−1} = e_l·W_l`, and each layer updates with
+    /// `ΔW_l ∝ (e_l ⊙ f'(a_l))ᵀ·a_{l−1}`. It differs from [`Backprop::Gradient`] by leaving out the
+    /// activation derivatives of the layers above when propagating; for sigmoid outputs this makes
+    /// hidden-layer steps about 4× or more larger. Only defined with [`Loss::Quadratic`].
+    RawError,
+}
+
+/// Where a parameter slice sits, so optimizers can treat weights and biases differently
+/// (L2 regularisation applies to weights only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamRole {
+    /// A weight matrix.
+    Weight,
+    /// A bias vector.
+    Bias,
+}
+
+impl Model {
+    /// Wraps layers, checking that each layer's input size is the previous one's output size.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] on a size mismatch, [`Error::Config`] for an empty stack.
+    pub fn new(layers: Vec<Dense>) -> Result<Self> {
+        if layers.is_empty() {
+            return Err(Error::Config("a model needs at least one layer".into()));
+        }
+        for (i, pair) in layers.windows(2).enumerate() {
+            if pair[0].d_output() != pair[1].d_input() {
+                return Err(Error::Shape {
+                    what: format!("input size of layer {}", i + 1),
+                    expected: pair[0].d_output(),
+                    got: pair[1].d_input(),
+                });
+            }
+        }
+        Ok(Self { layers })
+    }
+
+    /// Builds and initialises layers from their configurations.
+    ///
+    /// # Errors
+    /// As [`Model::new`], or [`Error::Config`] for an invalid initialiser.
+    pub fn from_configs<R: Rng + ?Sized>(configs: &[DenseConfig], rng: &mut R) -> Result<Self> {
+        for c in configs {
+            c.weight_init.validate().map_err(Error::Config)?;
+            c.bias_init.validate().map_err(Error::Config)?;
+        }
+        Self::new(configs.iter().map(|c| c.init(rng)).collect())
+    }
+
+    /// A multilayer perceptron over `sizes` (e.g. `[784, 100, 10]`): `hidden` activation on every
+    /// layer but the last, `output` on the last; the same bias setting and initialisers for all.
+    ///
+    /// # Errors
+    /// As [`Model::from_configs`]; fewer than two sizes is a [`Error::Config`].
+    pub fn mlp<R: Rng + ?Sized>(
+        sizes: &[usize],
+        hidden: Activation,
+        output: Activation,
+        bias: bool,
+        weight_init: Init,
+        bias_init: Init,
+        rng: &mut R,
+    ) -> Result<Self> {
+        if sizes.len() < 2 || sizes.contains(&0) {
+            return Err(Error::Config(format!(
+                "an MLP needs at least two non-zero sizes, got {sizes:?}"
+            )));
+        }
+        let last = sizes.len() - 2;
+        let configs: Vec<DenseConfig> = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| DenseConfig {
+                d_input: w[0],
+                d_output: w[1],
+                bias,
+                activation: if i == last { output } else { hidden },
+                weight_init,
+                bias_init,
+            })
+            .collect();
+        Self::from_configs(&configs, rng)
+    }
+
+    /// The layers, first to last.
+    pub fn layers(&self) -> &[Dense] {
+        &self.layers
+    }
+
+    /// The layers, mutably (shapes must not change).
+    pub fn layers_mut(&mut self) -> &mut [Dense] {
+        &mut self.layers
+    }
+
+    /// Inputs per sample.
+    pub fn d_input(&self) -> usize {
+        self.layers[0].d_input()
+    }
+
+    /// Outputs per sample.
+    pub fn d_output(&self) -> usize {
+        self.layers[self.layers.len() - 1].d_output()
+    }
+
+    /// The activation of the last layer.
+    pub fn output_activation(&self) -> Activation {
+        self.layers[self.layers.len() - 1].activation
+    }
+
+    /// Layer sizes `[d_input, d_1, …, d_output]`.
+    pub fn sizes(&self) -> Vec<usize> {
+        std::iter::once(self.d_input())
+            .chain(self.layers.iter().map(Dense::d_output))
+            .collect()
+    }
+
+    /// Number of trainable scalars.
+    pub fn num_params(&self) -> usize {
+        self.layers.iter().map(Dense::num_params).sum()
+    }
+
+    /// Zero-filled gradient buffers for this model (allocate once, reuse every step).
+    pub fn zero_grads(&self) -> Grads {
+        Grads {
+            layers: self.layers.iter().map(Dense::zero_grads).collect(),
+        }
+    }
+
+    /// Forward pass of the first `input.rows()` samples; returns the output rows.
+    ///
+    /// # Panics
+    /// When the batch is larger than the workspace or the input width is not `d_input`.
+    pub fn forward<'w>(
+        &self,
+        backend: Backend,
+        ws: &'w mut Workspace,
+        input: MatRef<'_>,
+    ) -> MatRef<'w> {
+        let b = input.rows();
+        assert!(
+            b <= ws.max_batch,
+            "batch of {b} in a workspace for {}",
+            ws.max_batch
+        );
+        assert_eq!(input.cols(), self.d_input(), "input width");
+        for (l, layer) in self.layers.iter().enumerate() {
+            let (done, rest) = ws.acts.split_at_mut(l);
+            let x = if l == 0 {
+                input
+            } else {
+                done[l - 1].top_rows(b)
+            };
+            layer.forward(backend, x, rest[0].top_rows_mut(b));
+        }
+        ws.acts[self.layers.len() - 1].top_rows(b)
+    }
+
+    /// Backward pass after [`Model::forward`] on the same `input` and
+    /// [`Model::output_delta`]: fills `grads` (overwriting them) by true backpropagation.
+    pub fn backward(
+        &self,
+        backend: Backend,
+        ws: &mut Workspace,
+        input: MatRef<'_>,
+        grads: &mut Grads,
+    ) {
+        self.backward_with(backend, ws, input, grads, Backprop::Gradient);
+    }
+
+    /// Backward pass under the given rule, after [`Model::output_delta_with`] with the same rule.
+    pub fn backward_with(
+        &self,
+        backend: Backend,
+        ws: &mut Workspace,
+        input: MatRef<'_>,
+        grads: &mut Grads,
+        rule: Backprop,
+    ) {
+        if rule == Backprop::RawError {
+            self.backward_raw_error(backend, ws, input, grads);
+            return;
+        }
+        let b = input.rows();
+        for l in (0..self.layers.len()).rev() {
+            let layer = &self.layers[l];
+            let (before, from_l) = ws.deltas.split_at_mut(l);
+            let delta = from_l[0].top_rows(b);
+            let x = if l == 0 {
+                input
+            } else {
+                ws.acts[l - 1].top_rows(b)
+            };
+            layer.backward_params(backend, x, delta, &mut grads.layers[l]);
+            if l > 0 {
+                let mut prev = before[l - 1].top_rows_mut(b);
+                layer.backward_input(backend, delta, prev.reborrow());
+                self.layers[l - 1]
+                    .activation
+                    .backward_inplace(prev, ws.acts[l - 1].top_rows(b));
+            }
+        }
+    }
+
+    /// [`Backprop::RawError`]: `deltas[l]` holds the raw error `e_l`; propagate it first, then turn
+    /// it into `e_l ⊙ f'(a_l)` for the parameter gradients.
+    fn backward_raw_error(
+        &self,
+        backend: Backend,
+        ws: &mut Workspace,
+        input: MatRef<'_>,
+        grads: &mut Grads,
+    ) {
+        let b = input.rows();
+        for l in (0..self.layers.len()).rev() {
+            let layer = &self.layers[l];
+            let (before, from_l) = ws.deltas.split_at_mut(l);
+            if l > 0 {
+                layer.backward_input(
+                    backend,
+                    from_l[0].top_rows(b),
+                    before[l - 1].top_rows_mut(b),
+                );
+            }
+            layer
+                .activation
+                .backward_inplace(from_l[0].top_rows_mut(b), ws.acts[l].top_rows(b));
+            let x = if l == 0 {
+                input
+            } else {
+                ws.acts[l - 1].top_rows(b)
+            };
+            layer.backward_params(backend, x, from_l[0].top_rows(b), &mut grads.layers[l]);
+        }
+    }
+
+    /// Writes the loss gradient `∂L/∂Z` of the last layer for the last forward pass into the
+    /// workspace and returns the summed loss of the batch.
+    pub fn output_delta(
+        &self,
+        ws: &mut Workspace,
+        labels: &[usize],
+        loss: Loss,
+        enc: TargetEncoding,
+    ) -> f64 {
+        self.output_delta_with(ws, labels, loss, enc, Backprop::Gradient)
+    }
+
+    /// As [`Model::output_delta`]; under [`Backprop::RawError`] it writes the raw error
+    /// `∂L/∂a` of the output instead (the activation derivative is applied in the backward pass).
+    pub fn output_delta_with(
+        &self,
+        ws: &mut Workspace,
+        labels: &[usize],
+        loss: Loss,
+        enc: TargetEncoding,
+        rule: Backprop,
+    ) -> f64 {
+        let last = self.layers.len() - 1;
+        let b = labels.len();
+        let activation = match rule {
+            Backprop::Gradient => self.output_activation(),
+            Backprop::RawError => Activation::Identity,
+        };
+        loss.output_delta(
+            activation,
+            ws.acts[last].top_rows(b),
+            labels,
+            enc,
+            ws.deltas[last].top_rows_mut(b),
+        )
+    }
+
+    /// Visits every parameter slice with its gradient, in a fixed order (layer by layer,
+    /// weights then bias). Optimizers keep their state in the same order.
+    pub fn visit_params_mut(
+        &mut self,
+        grads: &Grads,
+        mut f: impl FnMut(ParamRole, &mut [f32], &[f32]),
+    ) {
+        for (layer, g) in self.layers.iter_mut().zip(&grads.layers) {
+            f(
+                ParamRole::Weight,
+                layer.weights.as_mut_slice(),
+                g.weights.as_slice(),
+            );
+            if let (Some(b), Some(gb)) = (&mut layer.bias, &g.bias) {
+                f(ParamRole::Bias, b, gb);
+            }
+        }
+    }
+
+    /// Sizes of the parameter slices in [`Model::visit_params_mut`] order.
+    pub fn param_sizes(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        for layer in &self.layers {
+            out.push(layer.weights.as_slice().len());
+            if let Some(b) = &layer.bias {
+                out.push(b.len());
+            }
+        }
+        out
+    }
+}
+
+/// Parameter gradients of a [`Model`], allocated once by [`Model::zero_grads`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grads {
+    /// One entry per layer.
+    pub layers: Vec<DenseGrads>,
+}
+
+/// Activation and gradient buffers for batches of up to `max_batch` samples, so the training
+/// loop allocates nothing.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    max_batch: usize,
+    acts: Vec<Matrix>,
+    deltas: Vec<Matrix>,
+}
+
+impl Workspace {
+    /// Buffers for `model` and batches of up to `max_batch` samples.
+    pub fn new(model: &Model, max_batch: usize) -> Self {
+        let max_batch = max_batch.max(1);
+        let shapes = model.layers.iter().map(|l| (max_batch, l.d_output()));
+        Self {
+            max_batch,
+            acts: shapes.clone().map(|(r, c)| Matrix::zeros(r, c)).collect(),
+            deltas: shapes.map(|(r, c)| Matrix::zeros(r, c)).collect(),
+        }
+    }
+
+    /// The largest batch the buffers hold.
+    pub fn max_batch(&self) -> usize {
+        self.max_batch
+    }
+
+    /// Output of layer `l` for the first `rows` samples of the last forward pass.
+    pub fn activation(&self, l: usize, rows: usize) -> MatRef<'_> {
+        self.acts[l].top_rows(rows)
+    }
+}

@@ -1,0 +1,342 @@
+//! The training loop: epochs of mini-batches on reusable buffers, reported to an [`Observer`].
+
+use crate::optim::Optimizer;
+use crate::rng::{self, Rng};
+use crate::{Backprop, Dataset, Error, Grads, Loss, Model, Result, TargetEncoding, Workspace};
+use linalg::{kernels, Backend, Matrix};
+use rand::seq::SliceRandom;
+use std::time::Instant;
+
+/// Settings of a [`Trainer`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainConfig {
+    /// Samples per update (1 = per-sample SGD).
+    pub batch_size: usize,
+    /// Reshuffle the sample order every epoch (seeded); otherwise file order.
+    pub shuffle: bool,
+    /// GEMM backend.
+    pub backend: Backend,
+    /// The loss minimised.
+    pub loss: Loss,
+    /// How labels become targets.
+    pub targets: TargetEncoding,
+    /// Batch size for evaluation (only affects speed).
+    pub eval_batch_size: usize,
+    /// How errors travel backwards (the true gradient unless reproducing Rashid's book).
+    pub backprop: Backprop,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            shuffle: true,
+            backend: Backend::Pure,
+            loss: Loss::SoftmaxCrossEntropy,
+            targets: TargetEncoding::ONE_HOT,
+            eval_batch_size: 1000,
+            backprop: Backprop::Gradient,
+        }
+    }
+}
+
+/// What an observer sees after every batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BatchEvent {
+    /// Epoch number (as passed to [`Trainer::train_epoch`]).
+    pub epoch: usize,
+    /// Batch index within the epoch.
+    pub batch: usize,
+    /// Batches in the epoch.
+    pub batches: usize,
+    /// Samples processed so far in the epoch.
+    pub samples: usize,
+    /// Mean loss of this batch.
+    pub loss: f64,
+    /// Learning rate used.
+    pub lr: f32,
+}
+
+/// Receives training events; every method has a no-op default.
+pub trait Observer {
+    /// Called after each batch's update.
+    fn on_batch(&mut self, _event: &BatchEvent) {}
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
+
+/// Summary of one training epoch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochStats {
+    /// Epoch number.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's samples (measured before each batch's update).
+    pub mean_loss: f64,
+    /// Samples seen.
+    pub samples: usize,
+    /// Wall-clock seconds of the epoch (training only).
+    pub seconds: f64,
+}
+
+/// Result of evaluating a model on a dataset.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evaluation {
+    /// Correctly classified samples (argmax of the output equals the label).
+    pub correct: usize,
+    /// Samples evaluated.
+    pub total: usize,
+    /// Sum of per-sample losses.
+    pub loss_sum: f64,
+}
+
+impl Evaluation {
+    /// `correct / total` (0 for an empty set).
+    pub fn accuracy(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.total as f64
+        }
+    }
+
+    /// Mean per-sample loss.
+    pub fn mean_loss(&self) -> f64 {
+        self.loss_sum / self.total.max(1) as f64
+    }
+}
+
+/// Runs epochs of mini-batch training. Holds only buffers (workspace, gradients, sample order,
+/// the current batch) and the shuffle RNG; the model and the optimizer are passed in.
+#[derive(Debug)]
+pub struct Trainer {
+    config: TrainConfig,
+    ws: Workspace,
+    grads: Grads,
+    order: Vec<usize>,
+    inputs: Matrix,
+    labels: Vec<usize>,
+    shuffle_rng: Rng,
+}
+
+impl Trainer {
+    /// Buffers for `model` under `config`; `seed` feeds the shuffle stream.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a zero batch size, [`Error::LossActivation`] when the loss does not
+    /// fit the model's output activation.
+    pub fn new(model: &Model, config: TrainConfig, seed: u64) -> Result<Self> {
+        if config.batch_size == 0 || config.eval_batch_size == 0 {
+            return Err(Error::Config("batch sizes must be at least 1".into()));
+        }
+        config
+            .loss
+            .check_output_activation(model.output_activation())?;
+        if config.backprop == Backprop::RawError && config.loss != Loss::Quadratic {
+            return Err(Error::Config(
+                "the raw-error rule is only defined for the quadratic loss".into(),
+            ));
+        }
+        let max_batch = config.batch_size.max(config.eval_batch_size);
+        Ok(Self {
+            config,
+            ws: Workspace::new(model, max_batch),
+            grads: model.zero_grads(),
+            order: Vec::new(),
+            inputs: Matrix::zeros(max_batch, model.d_input()),
+            labels: vec![0; max_batch],
+            shuffle_rng: rng::stream(seed, "shuffle"),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Gradients of the last batch.
+    pub fn grads(&self) -> &Grads {
+        &self.grads
+    }
+
+    fn check_data(&self, model: &Model, data: &dyn Dataset) -> Result<()> {
+        if data.input_dim() != model.d_input() {
+            return Err(Error::Shape {
+                what: "dataset input size".into(),
+                expected: model.d_input(),
+                got: data.input_dim(),
+            });
+        }
+        if data.num_classes() > model.d_output() {
+            return Err(Error::Shape {
+                what: "dataset classes vs model outputs".into(),
+                expected: model.d_output(),
+                got: data.num_classes(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Loads samples `indices` into the batch buffers.
+    fn load_batch(&mut self, data: &dyn Dataset, from: usize, b: usize) {
+        let d = self.inputs.cols();
+        let idx = &self.order[from..from + b];
+        data.fill_inputs(idx, &mut self.inputs.as_mut_slice()[..b * d]);
+        for (l, &i) in self.labels.iter_mut().zip(idx) {
+            *l = data.label(i);
+        }
+    }
+
+    /// One update on the samples `order[from..from + b]` of the current epoch order; returns the
+    /// summed loss of those samples (before the update).
+    fn step(
+        &mut self,
+        model: &mut Model,
+        optimizer: &mut dyn Optimizer,
+        lr: f32,
+        data: &dyn Dataset,
+        from: usize,
+        b: usize,
+    ) -> f64 {
+        let (backend, loss, enc, rule) = (
+            self.config.backend,
+            self.config.loss,
+            self.config.targets,
+            self.config.backprop,
+        );
+        self.load_batch(data, from, b);
+        let input = self.inputs.top_rows(b);
+        model.forward(backend, &mut self.ws, input);
+        let batch_loss = model.output_delta_with(&mut self.ws, &self.labels[..b], loss, enc, rule);
+        model.backward_with(backend, &mut self.ws, input, &mut self.grads, rule);
+        optimizer.step(model, &self.grads, lr);
+        batch_loss
+    }
+
+    /// One update on the given samples (at most the configured batch size) at rate `lr`; returns
+    /// their mean loss before the update. For loops that pick their own samples, such as the
+    /// learning-rate range test or training for a wall-clock budget.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when the data does not fit the model, [`Error::Config`] for an empty or
+    /// oversized batch.
+    pub fn train_batch(
+        &mut self,
+        model: &mut Model,
+        optimizer: &mut dyn Optimizer,
+        lr: f32,
+        data: &dyn Dataset,
+        indices: &[usize],
+    ) -> Result<f64> {
+        self.check_data(model, data)?;
+        let b = indices.len();
+        if b == 0 || b > self.config.batch_size {
+            return Err(Error::Config(format!(
+                "a batch of {b} samples (batch size {})",
+                self.config.batch_size
+            )));
+        }
+        self.order.clear();
+        self.order.extend_from_slice(indices);
+        Ok(self.step(model, optimizer, lr, data, 0, b) / b as f64)
+    }
+
+    /// One pass over `data` in batches of `batch_size` (the last one may be smaller), updating
+    /// `model` with `optimizer` at learning rate `lr`.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when the data does not fit the model.
+    pub fn train_epoch(
+        &mut self,
+        model: &mut Model,
+        optimizer: &mut dyn Optimizer,
+        lr: f32,
+        data: &dyn Dataset,
+        epoch: usize,
+        observer: &mut dyn Observer,
+    ) -> Result<EpochStats> {
+        self.check_data(model, data)?;
+        let start = Instant::now();
+        let n = data.len();
+        self.order.clear();
+        self.order.extend(0..n);
+        if self.config.shuffle {
+            self.order.shuffle(&mut self.shuffle_rng);
+        }
+        let bs = self.config.batch_size;
+        let batches = n.div_ceil(bs);
+        let mut loss_sum = 0.0;
+        for batch in 0..batches {
+            let from = batch * bs;
+            let b = bs.min(n - from);
+            let batch_loss = self.step(model, optimizer, lr, data, from, b);
+            loss_sum += batch_loss;
+            observer.on_batch(&BatchEvent {
+                epoch,
+                batch,
+                batches,
+                samples: from + b,
+                loss: batch_loss / b as f64,
+                lr,
+            });
+        }
+        Ok(EpochStats {
+            epoch,
+            mean_loss: loss_sum / n.max(1) as f64,
+            samples: n,
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Accuracy and loss of `model` on `data`, in file order.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when the data does not fit the model.
+    pub fn evaluate(&mut self, model: &Model, data: &dyn Dataset) -> Result<Evaluation> {
+        self.evaluate_with(model, data, |_, _| {})
+    }
+
+    /// As [`Trainer::evaluate`], also calling `on_sample(label, predicted)` for every sample
+    /// (for confusion matrices and per-class metrics).
+    ///
+    /// # Errors
+    /// [`Error::Shape`] when the data does not fit the model.
+    pub fn evaluate_with(
+        &mut self,
+        model: &Model,
+        data: &dyn Dataset,
+        mut on_sample: impl FnMut(usize, usize),
+    ) -> Result<Evaluation> {
+        self.check_data(model, data)?;
+        let n = data.len();
+        self.order.clear();
+        self.order.extend(0..n);
+        let bs = self.config.eval_batch_size;
+        let mut eval = Evaluation {
+            correct: 0,
+            total: n,
+            loss_sum: 0.0,
+        };
+        let mut from = 0;
+        while from < n {
+            let b = bs.min(n - from);
+            self.load_batch(data, from, b);
+            let out = model.forward(self.config.backend, &mut self.ws, self.inputs.top_rows(b));
+            for (i, &label) in self.labels[..b].iter().enumerate() {
+                let row = out.row(i);
+                let pred = kernels::argmax(row).unwrap_or(0);
+                eval.correct += usize::from(pred == label);
+                eval.loss_sum += self
+                    .config
+                    .loss
+                    .sample_loss(row, label, self.config.targets);
+                on_sample(label, pred);
+            }
+            from += b;
+        }
+        Ok(eval)
+    }
+}
