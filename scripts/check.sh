@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The one check command: cheapest checks first. CI (.ci/run) calls exactly this.
+# Real-data tests read MYNET_DATA_DIR (a folder holding mnist/, fashion-mnist/, esc50/);
+# without it they print a skip line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (pure)"
+cargo clippy --workspace --all-targets -- -D warnings
+step "clippy (blas)"
+cargo clippy --workspace --all-targets --features blas -- -D warnings
+
+step "tests (pure backend)"
+cargo test --workspace
+step "tests (blas backend)"
+cargo test --workspace --features blas
+
+step "docs"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
+step "backend comparison: exp3-epochs on a slice with each backend"
+scripts/compare-backends.sh
