@@ -97,3 +97,75 @@ impl Dataset for InMemoryDataset {
         }
     }
 }
+
+/// A view of some samples of another dataset, by index (no copy).
+#[derive(Debug, Clone, Copy)]
+pub struct Subset<'a, D: Dataset + ?Sized> {
+    data: &'a D,
+    start: usize,
+    len: usize,
+}
+
+impl<'a, D: Dataset + ?Sized> Subset<'a, D> {
+    /// Samples `start..start + len` of `data`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the range is outside the dataset.
+    pub fn new(data: &'a D, start: usize, len: usize) -> Result<Self> {
+        if start.checked_add(len).map_or(true, |end| end > data.len()) {
+            return Err(Error::Config(format!(
+                "samples {start}..{} of a dataset of {}",
+                start.saturating_add(len),
+                data.len()
+            )));
+        }
+        Ok(Self { data, start, len })
+    }
+}
+
+impl<D: Dataset + ?Sized> Dataset for Subset<'_, D> {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn input_dim(&self) -> usize {
+        self.data.input_dim()
+    }
+
+    fn num_classes(&self) -> usize {
+        self.data.num_classes()
+    }
+
+    fn label(&self, index: usize) -> usize {
+        self.data.label(self.start + index)
+    }
+
+    fn fill_inputs(&self, indices: &[usize], out: &mut [f32]) {
+        // Shift indices in chunks through a stack buffer: no allocation.
+        let d = self.data.input_dim();
+        let mut shifted = [0usize; 64];
+        for (chunk, rows) in indices
+            .chunks(shifted.len())
+            .zip(out.chunks_mut(shifted.len() * d.max(1)))
+        {
+            for (s, &i) in shifted.iter_mut().zip(chunk) {
+                *s = self.start + i;
+            }
+            self.data.fill_inputs(&shifted[..chunk.len()], rows);
+        }
+    }
+}
+
+/// Splits `data` into its first `n_train` samples and the rest, e.g. Nielsen's 50,000 training
+/// and 10,000 validation images of the MNIST training file.
+///
+/// # Errors
+/// [`Error::Config`] when `n_train` exceeds the dataset.
+pub fn split_train_validation<D: Dataset + ?Sized>(
+    data: &D,
+    n_train: usize,
+) -> Result<(Subset<'_, D>, Subset<'_, D>)> {
+    let train = Subset::new(data, 0, n_train)?;
+    let validation = Subset::new(data, n_train, data.len() - n_train)?;
+    Ok((train, validation))
+}

@@ -23,7 +23,7 @@
 //! let config = TrainConfig { batch_size: 4, loss: Loss::SoftmaxCrossEntropy, ..Default::default() };
 //! let mut trainer = Trainer::new(&model, config, 1).unwrap();
 //! for epoch in 0..500 {
-//!     trainer.train_epoch(&mut model, &mut Sgd, 0.5, &data, epoch, &mut NoObserver).unwrap();
+//!     trainer.train_epoch(&mut model, &mut Sgd::plain(), 0.5, &data, epoch, &mut NoObserver).unwrap();
 //! }
 //! assert_eq!(trainer.evaluate(&model, &data).unwrap().correct, 4);
 //! ```
@@ -34,9 +34,10 @@ mod dataset;
 mod dense;
 pub mod early_stopping;
 mod error;
+mod fit;
 mod init;
-pub mod lr_finder;
 mod loss;
+pub mod lr_finder;
 pub mod metrics;
 mod model;
 pub mod optim;
@@ -47,11 +48,19 @@ pub mod schedule;
 mod train;
 
 pub use activation::{sigmoid, Activation};
-pub use dataset::{Dataset, InMemoryDataset};
+pub use backquery::backquery;
+pub use dataset::{split_train_validation, Dataset, InMemoryDataset, Subset};
 pub use dense::{Dense, DenseConfig, DenseGrads};
+pub use early_stopping::{Decision, EarlyStopping, EarlyStoppingConfig};
 pub use error::{Error, Result};
+pub use fit::{fit, EpochRecord, FitOptions, FitReport};
 pub use init::Init;
 pub use loss::{log_sum_exp, Loss, TargetEncoding};
+pub use lr_finder::{find_lr, LrFinderConfig, LrFinderResult, LrFinderStop, LrPoint};
+pub use metrics::{ClassMetrics, ConfusionMatrix};
 pub use model::{Backprop, Grads, Model, ParamRole, Workspace};
-pub use schedule::{EpochMetrics, Monitor, Schedule};
+pub use schedule::{
+    EpochMetrics, Monitor, PlateauConfig, ReduceOnPlateau, Schedule, ScheduleConfig, ScheduleState,
+    Threshold,
+};
 pub use train::{BatchEvent, EpochStats, Evaluation, NoObserver, Observer, TrainConfig, Trainer};

@@ -3,7 +3,7 @@
 use crate::{
     Activation, Dense, DenseConfig, DenseGrads, Error, Init, Loss, Result, TargetEncoding,
 };
-use linalg::{Backend, MatRef, Matrix};
+use linalg::{Backend, MatMut, MatRef, Matrix};
 use rand::Rng;
 
 /// An ordered stack of [`Dense`] layers. It owns only its parameters: gradients live in
@@ -11,6 +11,8 @@ use rand::Rng;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     layers: Vec<Dense>,
+    /// Dropout probability on each layer's output (0 = none; always 0 for the last layer).
+    dropout: Vec<f32>,
 }
 
 /// How errors travel backwards through the layers.
@@ -59,7 +61,40 @@ impl Model {
                 });
             }
         }
-        Ok(Self { layers })
+        let dropout = vec![0.0; layers.len()];
+        Ok(Self { layers, dropout })
+    }
+
+    /// Sets inverted dropout on the output of hidden layer `layer`: during training each output
+    /// is zeroed with probability `p` and the survivors are scaled by `1/(1 − p)`, so evaluation
+    /// (which applies no dropout) sees the same expected activation.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `p` is not in `[0, 1)` or `layer` is not a hidden layer.
+    pub fn set_dropout(&mut self, layer: usize, p: f32) -> Result<()> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(Error::Config(format!(
+                "dropout probability must be in [0, 1), got {p}"
+            )));
+        }
+        if layer + 1 >= self.layers.len() {
+            return Err(Error::Config(format!(
+                "dropout applies to hidden layers 0..{}, not layer {layer}",
+                self.layers.len().saturating_sub(1)
+            )));
+        }
+        self.dropout[layer] = p;
+        Ok(())
+    }
+
+    /// Dropout probability of each layer's output.
+    pub fn dropout(&self) -> &[f32] {
+        &self.dropout
+    }
+
+    /// True when any layer has dropout.
+    pub fn has_dropout(&self) -> bool {
+        self.dropout.iter().any(|&p| p > 0.0)
     }
 
     /// Builds and initialises layers from their configurations.
@@ -153,7 +188,8 @@ impl Model {
         }
     }
 
-    /// Forward pass of the first `input.rows()` samples; returns the output rows.
+    /// Forward pass (evaluation mode: no dropout) of the first `input.rows()` samples; returns
+    /// the output rows.
     ///
     /// # Panics
     /// When the batch is larger than the workspace or the input width is not `d_input`.
@@ -163,6 +199,28 @@ impl Model {
         ws: &'w mut Workspace,
         input: MatRef<'_>,
     ) -> MatRef<'w> {
+        self.forward_impl::<crate::rng::Rng>(backend, ws, input, None)
+    }
+
+    /// Forward pass in training mode: as [`Model::forward`], plus dropout masks drawn from `rng`
+    /// and kept in the workspace for the backward pass.
+    pub fn forward_train<'w, R: Rng + ?Sized>(
+        &self,
+        backend: Backend,
+        ws: &'w mut Workspace,
+        input: MatRef<'_>,
+        rng: &mut R,
+    ) -> MatRef<'w> {
+        self.forward_impl(backend, ws, input, Some(rng))
+    }
+
+    fn forward_impl<'w, R: Rng + ?Sized>(
+        &self,
+        backend: Backend,
+        ws: &'w mut Workspace,
+        input: MatRef<'_>,
+        mut rng: Option<&mut R>,
+    ) -> MatRef<'w> {
         let b = input.rows();
         assert!(
             b <= ws.max_batch,
@@ -170,6 +228,11 @@ impl Model {
             ws.max_batch
         );
         assert_eq!(input.cols(), self.d_input(), "input width");
+        assert_eq!(
+            ws.masks.len(),
+            self.layers.len(),
+            "workspace built for another model"
+        );
         for (l, layer) in self.layers.iter().enumerate() {
             let (done, rest) = ws.acts.split_at_mut(l);
             let x = if l == 0 {
@@ -177,7 +240,18 @@ impl Model {
             } else {
                 done[l - 1].top_rows(b)
             };
-            layer.forward(backend, x, rest[0].top_rows_mut(b));
+            let out = &mut rest[0];
+            layer.forward(backend, x, out.top_rows_mut(b));
+            let mask = &mut ws.masks[l];
+            mask.active = false;
+            let p = self.dropout[l];
+            if let Some(rng) = rng.as_deref_mut().filter(|_| p > 0.0) {
+                let n = b * out.cols();
+                mask.draw(p, n, rng);
+                for (a, &s) in out.as_mut_slice()[..n].iter_mut().zip(&mask.scale) {
+                    *a *= s;
+                }
+            }
         }
         ws.acts[self.layers.len() - 1].top_rows(b)
     }
@@ -221,9 +295,34 @@ impl Model {
             if l > 0 {
                 let mut prev = before[l - 1].top_rows_mut(b);
                 layer.backward_input(backend, delta, prev.reborrow());
-                self.layers[l - 1]
-                    .activation
-                    .backward_inplace(prev, ws.acts[l - 1].top_rows(b));
+                self.activation_backward(l - 1, prev, ws.acts[l - 1].top_rows(b), &ws.masks[l - 1]);
+            }
+        }
+    }
+
+    /// `δ ← δ ⊙ f'(a)` for layer `l`, through its dropout mask when one was drawn: with the
+    /// stored output `ã = a·s` (`s` = 0 or `1/(1 − p)`), `∂L/∂z = ∂L/∂ã · s · f'(ã/s)`.
+    fn activation_backward(
+        &self,
+        l: usize,
+        mut delta: MatMut<'_>,
+        output: MatRef<'_>,
+        mask: &DropoutMask,
+    ) {
+        let act = self.layers[l].activation;
+        if !mask.active {
+            act.backward_inplace(delta, output);
+            return;
+        }
+        let cols = output.cols();
+        for i in 0..output.rows() {
+            let scales = &mask.scale[i * cols..(i + 1) * cols];
+            for ((d, &a), &s) in delta.row_mut(i).iter_mut().zip(output.row(i)).zip(scales) {
+                *d = if s == 0.0 {
+                    0.0
+                } else {
+                    *d * s * act.derivative_from_output(a / s)
+                };
             }
         }
     }
@@ -248,9 +347,12 @@ impl Model {
                     before[l - 1].top_rows_mut(b),
                 );
             }
-            layer
-                .activation
-                .backward_inplace(from_l[0].top_rows_mut(b), ws.acts[l].top_rows(b));
+            self.activation_backward(
+                l,
+                from_l[0].top_rows_mut(b),
+                ws.acts[l].top_rows(b),
+                &ws.masks[l],
+            );
             let x = if l == 0 {
                 input
             } else {
@@ -343,6 +445,27 @@ pub struct Workspace {
     max_batch: usize,
     acts: Vec<Matrix>,
     deltas: Vec<Matrix>,
+    masks: Vec<DropoutMask>,
+}
+
+/// The dropout scales of one layer for the last training forward pass.
+#[derive(Debug, Clone, Default)]
+struct DropoutMask {
+    /// Whether the last forward pass drew this mask.
+    active: bool,
+    /// Per output: 0 (dropped) or `1/(1 − p)` (kept), row-major like the activations.
+    scale: Vec<f32>,
+}
+
+impl DropoutMask {
+    /// Draws `len` scales for drop probability `p` (buffer allocated once, at workspace size).
+    fn draw<R: Rng + ?Sized>(&mut self, p: f32, len: usize, rng: &mut R) {
+        let keep = 1.0 / (1.0 - p);
+        for s in &mut self.scale[..len] {
+            *s = if rng.random::<f32>() < p { 0.0 } else { keep };
+        }
+        self.active = true;
+    }
 }
 
 impl Workspace {
@@ -350,10 +473,24 @@ impl Workspace {
     pub fn new(model: &Model, max_batch: usize) -> Self {
         let max_batch = max_batch.max(1);
         let shapes = model.layers.iter().map(|l| (max_batch, l.d_output()));
+        let masks = model
+            .layers
+            .iter()
+            .zip(&model.dropout)
+            .map(|(l, &p)| DropoutMask {
+                active: false,
+                scale: if p > 0.0 {
+                    vec![1.0; max_batch * l.d_output()]
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect();
         Self {
             max_batch,
             acts: shapes.clone().map(|(r, c)| Matrix::zeros(r, c)).collect(),
             deltas: shapes.map(|(r, c)| Matrix::zeros(r, c)).collect(),
+            masks,
         }
     }
 

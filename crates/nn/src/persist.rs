@@ -22,6 +22,9 @@ struct LayerRecord {
     activation: Activation,
     weights: Vec<f32>,
     bias: Option<Vec<f32>>,
+    /// Dropout probability on the layer's output during training.
+    #[serde(default)]
+    dropout: f32,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -102,12 +105,14 @@ pub fn save_json(
         layers: model
             .layers()
             .iter()
-            .map(|l| LayerRecord {
+            .zip(model.dropout())
+            .map(|(l, &dropout)| LayerRecord {
                 d_input: l.d_input(),
                 d_output: l.d_output(),
                 activation: l.activation,
                 weights: l.weights.as_slice().to_vec(),
                 bias: l.bias.clone(),
+                dropout,
             })
             .collect(),
         loss,
@@ -149,6 +154,7 @@ pub fn load_json(path: &Path) -> Result<SavedModel> {
         )));
     }
     let mut layers = Vec::with_capacity(file.layers.len());
+    let dropout: Vec<f32> = file.layers.iter().map(|r| r.dropout).collect();
     for (i, rec) in file.layers.into_iter().enumerate() {
         let weights = Matrix::from_vec(rec.d_output, rec.d_input, rec.weights).map_err(|_| {
             bad(format!(
@@ -171,7 +177,12 @@ pub fn load_json(path: &Path) -> Result<SavedModel> {
             activation: rec.activation,
         });
     }
-    let model = Model::new(layers).map_err(|e| bad(e.to_string()))?;
+    let mut model = Model::new(layers).map_err(|e| bad(e.to_string()))?;
+    for (i, &p) in dropout.iter().enumerate().filter(|(_, &p)| p != 0.0) {
+        model
+            .set_dropout(i, p)
+            .map_err(|e| bad(format!("layer {i}: {e}")))?;
+    }
     if model.sizes() != file.sizes {
         return Err(bad(format!(
             "sizes {:?} do not match the layers {:?}",

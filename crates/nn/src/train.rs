@@ -61,6 +61,9 @@ pub struct BatchEvent {
 pub trait Observer {
     /// Called after each batch's update.
     fn on_batch(&mut self, _event: &BatchEvent) {}
+
+    /// Called by [`crate::fit`] after each epoch's evaluation.
+    fn on_epoch(&mut self, _record: &crate::EpochRecord) {}
 }
 
 /// An observer that ignores everything.
@@ -120,6 +123,7 @@ pub struct Trainer {
     inputs: Matrix,
     labels: Vec<usize>,
     shuffle_rng: Rng,
+    dropout_rng: Rng,
 }
 
 impl Trainer {
@@ -149,6 +153,7 @@ impl Trainer {
             inputs: Matrix::zeros(max_batch, model.d_input()),
             labels: vec![0; max_batch],
             shuffle_rng: rng::stream(seed, "shuffle"),
+            dropout_rng: rng::stream(seed, "dropout"),
         })
     }
 
@@ -209,7 +214,11 @@ impl Trainer {
         );
         self.load_batch(data, from, b);
         let input = self.inputs.top_rows(b);
-        model.forward(backend, &mut self.ws, input);
+        if model.has_dropout() {
+            model.forward_train(backend, &mut self.ws, input, &mut self.dropout_rng);
+        } else {
+            model.forward(backend, &mut self.ws, input);
+        }
         let batch_loss = model.output_delta_with(&mut self.ws, &self.labels[..b], loss, enc, rule);
         model.backward_with(backend, &mut self.ws, input, &mut self.grads, rule);
         optimizer.step(model, &self.grads, lr);
