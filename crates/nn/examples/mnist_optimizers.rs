@@ -176,6 +176,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         validation: Some(&validation),
         test: Some(&test),
         early_stopping: Some(early),
+        start_epoch: 0,
     };
     let report = fit(
         &mut trainer,

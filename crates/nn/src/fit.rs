@@ -16,6 +16,9 @@ pub struct FitOptions<'a> {
     pub test: Option<&'a dyn Dataset>,
     /// Stops training when the monitored metric stops improving.
     pub early_stopping: Option<EarlyStopping>,
+    /// Epochs already completed before this call (0 for a fresh run, the checkpoint's count
+    /// when resuming); training runs epochs `start_epoch + 1 ..= epochs`.
+    pub start_epoch: usize,
 }
 
 /// One finished epoch.
@@ -46,6 +49,9 @@ pub struct FitReport {
     pub diverged_at: Option<usize>,
     /// Best epoch (from 1) by the early-stopping monitor, when early stopping was on.
     pub best_epoch: Option<usize>,
+    /// Epoch (from 1) that the observer interrupted ([`crate::Observer::should_stop`]); the
+    /// trainer keeps its position, so a later call resumes inside that epoch.
+    pub interrupted_at: Option<usize>,
 }
 
 /// Trains `model` for up to `options.epochs` epochs.
@@ -71,10 +77,15 @@ pub fn fit(
         stopped_early_at: None,
         diverged_at: None,
         best_epoch: None,
+        interrupted_at: None,
     };
-    for e in 0..options.epochs {
+    for e in options.start_epoch..options.epochs {
         let lr = schedule.lr();
         let stats = trainer.train_epoch(model, optimizer, lr, train, e + 1, observer)?;
+        if !stats.completed {
+            report.interrupted_at = Some(e + 1);
+            break;
+        }
         let validation = options
             .validation
             .map(|v| trainer.evaluate(model, v))

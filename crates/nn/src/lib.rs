@@ -30,6 +30,7 @@
 
 mod activation;
 pub mod backquery;
+pub mod checkpoint;
 mod dataset;
 mod dense;
 pub mod early_stopping;
@@ -63,4 +64,7 @@ pub use schedule::{
     EpochMetrics, Monitor, PlateauConfig, ReduceOnPlateau, Schedule, ScheduleConfig, ScheduleState,
     Threshold,
 };
-pub use train::{BatchEvent, EpochStats, Evaluation, NoObserver, Observer, TrainConfig, Trainer};
+pub use train::{
+    BatchEvent, EpochPosition, EpochStats, Evaluation, NoObserver, Observer, TrainConfig, Trainer,
+    TrainerState,
+};

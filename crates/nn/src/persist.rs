@@ -87,17 +87,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     result.map_err(io)
 }
 
-/// Saves `model` (and the loss, training configuration and metrics) as JSON at `path`.
-///
-/// # Errors
-/// [`Error::Io`] when the file cannot be written.
-pub fn save_json(
-    path: &Path,
+/// The JSON document of a model file (what [`save_json`] writes), e.g. to embed in a checkpoint.
+pub fn model_to_json(
     model: &Model,
     loss: Option<Loss>,
     training: &serde_json::Value,
     metrics: &serde_json::Value,
-) -> Result<()> {
+) -> serde_json::Value {
     let file = ModelFile {
         format: FORMAT.into(),
         version: VERSION,
@@ -119,9 +115,25 @@ pub fn save_json(
         training: training.clone(),
         metrics: metrics.clone(),
     };
-    let json = serde_json::to_vec(&file).map_err(|e| Error::ModelFile {
-        path: path.into(),
-        reason: e.to_string(),
+    serde_json::to_value(file).expect("model records serialise")
+}
+
+/// Saves `model` (and the loss, training configuration and metrics) as JSON at `path`.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be written.
+pub fn save_json(
+    path: &Path,
+    model: &Model,
+    loss: Option<Loss>,
+    training: &serde_json::Value,
+    metrics: &serde_json::Value,
+) -> Result<()> {
+    let json = serde_json::to_vec(&model_to_json(model, loss, training, metrics)).map_err(|e| {
+        Error::ModelFile {
+            path: path.into(),
+            reason: e.to_string(),
+        }
     })?;
     write_atomic(path, &json)
 }
@@ -132,15 +144,28 @@ pub fn save_json(
 /// [`Error::Io`] when unreadable, [`Error::ModelFile`] for bad JSON, an unknown format or
 /// version, or inconsistent shapes.
 pub fn load_json(path: &Path) -> Result<SavedModel> {
-    let bad = |reason: String| Error::ModelFile {
-        path: path.to_path_buf(),
-        reason,
-    };
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let file: ModelFile = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| Error::ModelFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    model_from_json(value, path)
+}
+
+/// Reads a model document (as made by [`model_to_json`]); `path` names its origin in errors.
+///
+/// # Errors
+/// [`Error::ModelFile`] for an unknown format or version, or inconsistent shapes.
+pub fn model_from_json(value: serde_json::Value, path: &Path) -> Result<SavedModel> {
+    let bad = |reason: String| Error::ModelFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let file: ModelFile = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
     if file.format != FORMAT {
         return Err(bad(format!(
             "format is '{}', expected '{FORMAT}'",

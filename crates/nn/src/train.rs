@@ -64,6 +64,11 @@ pub trait Observer {
 
     /// Called by [`crate::fit`] after each epoch's evaluation.
     fn on_epoch(&mut self, _record: &crate::EpochRecord) {}
+
+    /// Asked after every batch: `true` stops the epoch there (e.g. on Ctrl-C), resumable.
+    fn should_stop(&mut self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -83,6 +88,8 @@ pub struct EpochStats {
     pub samples: usize,
     /// Wall-clock seconds of the epoch (training only).
     pub seconds: f64,
+    /// False when the observer stopped the epoch early (see [`Trainer::train_epoch`]).
+    pub completed: bool,
 }
 
 /// Result of evaluating a model on a dataset.
@@ -119,11 +126,43 @@ pub struct Trainer {
     config: TrainConfig,
     ws: Workspace,
     grads: Grads,
+    /// The current training epoch's sample order.
     order: Vec<usize>,
+    /// Where an interrupted epoch stopped, so the next `train_epoch` call for it continues.
+    position: Option<EpochPosition>,
+    /// Indices for evaluation and `train_batch`, so they never disturb `order`.
+    scratch: Vec<usize>,
     inputs: Matrix,
     labels: Vec<usize>,
     shuffle_rng: Rng,
     dropout_rng: Rng,
+}
+
+/// How far an interrupted epoch got.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochPosition {
+    /// The epoch number passed to [`Trainer::train_epoch`].
+    pub epoch: usize,
+    /// The first batch not yet trained.
+    pub next_batch: usize,
+    /// Summed loss of the batches already trained.
+    pub loss_sum: f64,
+    /// Training seconds already spent in the epoch.
+    pub seconds: f64,
+}
+
+/// Everything a [`Trainer`] needs to continue bit-identically after a restart: the RNG
+/// positions and, for an interrupted epoch, its sample order and position.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainerState {
+    /// The interrupted epoch's position, if any.
+    pub position: Option<EpochPosition>,
+    /// The interrupted epoch's sample order (empty when `position` is `None`).
+    pub order: Vec<usize>,
+    /// The shuffle stream.
+    pub shuffle_rng: rng::RngState,
+    /// The dropout stream.
+    pub dropout_rng: rng::RngState,
 }
 
 impl Trainer {
@@ -150,6 +189,8 @@ impl Trainer {
             ws: Workspace::new(model, max_batch),
             grads: model.zero_grads(),
             order: Vec::new(),
+            position: None,
+            scratch: Vec::new(),
             inputs: Matrix::zeros(max_batch, model.d_input()),
             labels: vec![0; max_batch],
             shuffle_rng: rng::stream(seed, "shuffle"),
@@ -185,18 +226,62 @@ impl Trainer {
         Ok(())
     }
 
-    /// Loads samples `indices` into the batch buffers.
-    fn load_batch(&mut self, data: &dyn Dataset, from: usize, b: usize) {
+    /// Loads `order[from..from + b]` (or `scratch[..]` when `from_scratch`) into the batch
+    /// buffers.
+    fn load_batch(&mut self, data: &dyn Dataset, from: usize, b: usize, from_scratch: bool) {
         let d = self.inputs.cols();
-        let idx = &self.order[from..from + b];
+        let idx = if from_scratch {
+            &self.scratch[from..from + b]
+        } else {
+            &self.order[from..from + b]
+        };
         data.fill_inputs(idx, &mut self.inputs.as_mut_slice()[..b * d]);
         for (l, &i) in self.labels.iter_mut().zip(idx) {
             *l = data.label(i);
         }
     }
 
-    /// One update on the samples `order[from..from + b]` of the current epoch order; returns the
-    /// summed loss of those samples (before the update).
+    /// The state needed to continue exactly where this trainer is (see [`TrainerState`]).
+    pub fn state(&self) -> TrainerState {
+        TrainerState {
+            position: self.position,
+            order: if self.position.is_some() {
+                self.order.clone()
+            } else {
+                Vec::new()
+            },
+            shuffle_rng: rng::RngState::of(&self.shuffle_rng),
+            dropout_rng: rng::RngState::of(&self.dropout_rng),
+        }
+    }
+
+    /// Restores a state captured by [`Trainer::state`].
+    ///
+    /// # Errors
+    /// [`Error::Config`] for malformed RNG states or an order that is not a permutation.
+    pub fn load_state(&mut self, state: &TrainerState) -> Result<()> {
+        let shuffle = state.shuffle_rng.restore().map_err(Error::Config)?;
+        let dropout = state.dropout_rng.restore().map_err(Error::Config)?;
+        if state.position.is_some() {
+            let mut seen = vec![false; state.order.len()];
+            for &i in &state.order {
+                if i >= seen.len() || std::mem::replace(&mut seen[i], true) {
+                    return Err(Error::Config(
+                        "checkpointed sample order is not a permutation".into(),
+                    ));
+                }
+            }
+        }
+        self.shuffle_rng = shuffle;
+        self.dropout_rng = dropout;
+        self.position = state.position;
+        self.order.clone_from(&state.order);
+        Ok(())
+    }
+
+    /// One update on the samples `order[from..from + b]` of the current epoch order (or of
+    /// `scratch`); returns the summed loss of those samples (before the update).
+    #[allow(clippy::too_many_arguments)]
     fn step(
         &mut self,
         model: &mut Model,
@@ -205,6 +290,7 @@ impl Trainer {
         data: &dyn Dataset,
         from: usize,
         b: usize,
+        from_scratch: bool,
     ) -> f64 {
         let (backend, loss, enc, rule) = (
             self.config.backend,
@@ -212,7 +298,7 @@ impl Trainer {
             self.config.targets,
             self.config.backprop,
         );
-        self.load_batch(data, from, b);
+        self.load_batch(data, from, b, from_scratch);
         let input = self.inputs.top_rows(b);
         if model.has_dropout() {
             model.forward_train(backend, &mut self.ws, input, &mut self.dropout_rng);
@@ -248,13 +334,18 @@ impl Trainer {
                 self.config.batch_size
             )));
         }
-        self.order.clear();
-        self.order.extend_from_slice(indices);
-        Ok(self.step(model, optimizer, lr, data, 0, b) / b as f64)
+        self.scratch.clear();
+        self.scratch.extend_from_slice(indices);
+        Ok(self.step(model, optimizer, lr, data, 0, b, true) / b as f64)
     }
 
     /// One pass over `data` in batches of `batch_size` (the last one may be smaller), updating
     /// `model` with `optimizer` at learning rate `lr`.
+    ///
+    /// After each batch the observer may ask to stop ([`Observer::should_stop`]): the epoch then
+    /// returns early with [`EpochStats::completed`] false, and the trainer remembers the position,
+    /// so the next call with the same `epoch` continues with the next batch of the same order
+    /// (also after [`Trainer::state`] / [`Trainer::load_state`] across a restart).
     ///
     /// # Errors
     /// [`Error::Shape`] when the data does not fit the model.
@@ -270,18 +361,27 @@ impl Trainer {
         self.check_data(model, data)?;
         let start = Instant::now();
         let n = data.len();
-        self.order.clear();
-        self.order.extend(0..n);
-        if self.config.shuffle {
-            self.order.shuffle(&mut self.shuffle_rng);
-        }
+        let resume = self
+            .position
+            .take()
+            .filter(|p| p.epoch == epoch && self.order.len() == n);
+        let (first, mut loss_sum, seconds_before) = match resume {
+            Some(p) => (p.next_batch, p.loss_sum, p.seconds),
+            None => {
+                self.order.clear();
+                self.order.extend(0..n);
+                if self.config.shuffle {
+                    self.order.shuffle(&mut self.shuffle_rng);
+                }
+                (0, 0.0, 0.0)
+            }
+        };
         let bs = self.config.batch_size;
         let batches = n.div_ceil(bs);
-        let mut loss_sum = 0.0;
-        for batch in 0..batches {
+        for batch in first..batches {
             let from = batch * bs;
             let b = bs.min(n - from);
-            let batch_loss = self.step(model, optimizer, lr, data, from, b);
+            let batch_loss = self.step(model, optimizer, lr, data, from, b, false);
             loss_sum += batch_loss;
             observer.on_batch(&BatchEvent {
                 epoch,
@@ -291,12 +391,29 @@ impl Trainer {
                 loss: batch_loss / b as f64,
                 lr,
             });
+            if batch + 1 < batches && observer.should_stop() {
+                let seconds = seconds_before + start.elapsed().as_secs_f64();
+                self.position = Some(EpochPosition {
+                    epoch,
+                    next_batch: batch + 1,
+                    loss_sum,
+                    seconds,
+                });
+                return Ok(EpochStats {
+                    epoch,
+                    mean_loss: loss_sum / (from + b) as f64,
+                    samples: from + b,
+                    seconds,
+                    completed: false,
+                });
+            }
         }
         Ok(EpochStats {
             epoch,
             mean_loss: loss_sum / n.max(1) as f64,
             samples: n,
-            seconds: start.elapsed().as_secs_f64(),
+            seconds: seconds_before + start.elapsed().as_secs_f64(),
+            completed: true,
         })
     }
 
@@ -321,8 +438,8 @@ impl Trainer {
     ) -> Result<Evaluation> {
         self.check_data(model, data)?;
         let n = data.len();
-        self.order.clear();
-        self.order.extend(0..n);
+        self.scratch.clear();
+        self.scratch.extend(0..n);
         let bs = self.config.eval_batch_size;
         let mut eval = Evaluation {
             correct: 0,
@@ -332,7 +449,7 @@ impl Trainer {
         let mut from = 0;
         while from < n {
             let b = bs.min(n - from);
-            self.load_batch(data, from, b);
+            self.load_batch(data, from, b, true);
             let out = model.forward(self.config.backend, &mut self.ws, self.inputs.top_rows(b));
             for (i, &label) in self.labels[..b].iter().enumerate() {
                 let row = out.row(i);

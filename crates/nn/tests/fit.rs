@@ -72,6 +72,7 @@ fn fit_reports_every_epoch_and_evaluates_validation_and_test() {
             validation: Some(&val),
             test: Some(&test),
             early_stopping: None,
+            start_epoch: 0,
         },
         &mut rec,
     )
@@ -114,6 +115,7 @@ fn early_stopping_ends_a_stalled_run_and_names_the_best_epoch() {
             validation: Some(&val),
             test: None,
             early_stopping: Some(es),
+            start_epoch: 0,
         },
         &mut nn::NoObserver,
     )
