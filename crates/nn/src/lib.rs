@@ -31,6 +31,7 @@
 mod activation;
 pub mod backquery;
 pub mod checkpoint;
+pub mod conv2d;
 mod dataset;
 mod dense;
 pub mod early_stopping;
@@ -39,6 +40,7 @@ mod fit;
 mod init;
 mod loss;
 pub mod lr_finder;
+pub mod maxpool2d;
 pub mod metrics;
 mod model;
 pub mod optim;
