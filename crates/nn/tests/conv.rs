@@ -186,7 +186,7 @@ fn maxpool_picks_window_maxima_and_routes_gradients_to_them() {
     let d = Matrix::from_vec(1, 4, vec![10., 20., 30., 40.]).unwrap();
     let mut dx = Matrix::filled(1, 20, f32::NAN);
     pool.backward(d.view(), &arg, dx.view_mut());
-    let mut want = vec![0.0; 20];
+    let mut want = [0.0; 20];
     want[1] = 10.;
     want[7] = 20.;
     want[15] = 30.;
