@@ -92,6 +92,11 @@ pub fn backquery(model: &Model, label: usize, targets: TargetEncoding) -> Result
 /// sigmoid every value must lie strictly between 0 and 1, so use [`TargetEncoding::RASHID`]
 /// rather than [`TargetEncoding::ONE_HOT`]; for tanh strictly between −1 and 1).
 pub fn backquery_output(model: &Model, output: &[Elem]) -> Result<Vec<Elem>> {
+    if !model.front().is_empty() {
+        return Err(Error::Config(
+            "backquery runs through dense layers only; this model has convolution stages".into(),
+        ));
+    }
     if output.len() != model.d_output() {
         return Err(Error::Shape {
             what: "backquery output vector".into(),

@@ -155,6 +155,41 @@ pub struct Conv2dGrads {
 }
 
 impl Conv2d {
+    /// Rebuilds a layer from saved parameters, checking their sizes.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an impossible configuration or wrongly sized parameters.
+    pub fn from_parts(
+        config: Conv2dConfig,
+        weights: Vec<f32>,
+        bias: Option<Vec<f32>>,
+    ) -> Result<Self> {
+        let output = config.output()?;
+        let k = config.input.channels * config.kernel.0 * config.kernel.1;
+        let weights = Matrix::from_vec(config.out_channels, k, weights).map_err(|_| {
+            Error::Config(format!(
+                "conv2d weights must hold {}x{k} values",
+                config.out_channels
+            ))
+        })?;
+        if bias
+            .as_ref()
+            .is_some_and(|b| b.len() != config.out_channels)
+            || bias.is_some() != config.bias
+        {
+            return Err(Error::Config(format!(
+                "conv2d bias must be {} values (bias = {})",
+                config.out_channels, config.bias
+            )));
+        }
+        Ok(Self {
+            config,
+            output,
+            weights,
+            bias,
+        })
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Conv2dConfig {
         &self.config

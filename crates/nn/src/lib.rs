@@ -37,6 +37,7 @@ mod dense;
 pub mod early_stopping;
 mod error;
 mod fit;
+pub mod front;
 mod init;
 mod loss;
 pub mod lr_finder;

@@ -1,15 +1,19 @@
 //! A feed-forward stack of layers, with forward and backward passes on reusable buffers.
 
+use crate::front::{self, FrontBuffers, FrontGrads, FrontLayer};
 use crate::{
     Activation, Dense, DenseConfig, DenseGrads, Error, Init, Loss, Result, TargetEncoding,
 };
 use linalg::{Backend, MatMut, MatRef, Matrix};
 use rand::Rng;
 
-/// An ordered stack of [`Dense`] layers. It owns only its parameters: gradients live in
+/// An ordered stack of [`Dense`] layers, optionally after convolution/pooling stages
+/// ([`Model::with_front`]). It owns only its parameters: gradients live in
 /// [`Grads`], activations in a [`Workspace`], optimizer state in the optimizer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
+    /// Convolution and pooling stages before the dense layers (empty for an MLP).
+    front: Vec<FrontLayer>,
     layers: Vec<Dense>,
     /// Dropout probability on each layer's output (0 = none; always 0 for the last layer).
     dropout: Vec<f32>,
@@ -62,7 +66,41 @@ impl Model {
             }
         }
         let dropout = vec![0.0; layers.len()];
-        Ok(Self { layers, dropout })
+        Ok(Self {
+            front: Vec::new(),
+            layers,
+            dropout,
+        })
+    }
+
+    /// A model whose dense `layers` follow convolution/pooling stages: the last stage's
+    /// flattened output (`C·H·W`) must be the first dense layer's input size.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when consecutive stages do not fit, as [`Model::new`] otherwise.
+    pub fn with_front(front: Vec<FrontLayer>, layers: Vec<Dense>) -> Result<Self> {
+        let mut model = Self::new(layers)?;
+        if let Some(n) = front::check_chain(&front)? {
+            if n != model.layers[0].d_input() {
+                return Err(Error::Shape {
+                    what: "first dense layer input (front output)".into(),
+                    expected: n,
+                    got: model.layers[0].d_input(),
+                });
+            }
+        }
+        model.front = front;
+        Ok(model)
+    }
+
+    /// The convolution/pooling stages before the dense layers.
+    pub fn front(&self) -> &[FrontLayer] {
+        &self.front
+    }
+
+    /// The front stages, mutably (shapes must not change).
+    pub fn front_mut(&mut self) -> &mut [FrontLayer] {
+        &mut self.front
     }
 
     /// Sets inverted dropout on the output of hidden layer `layer`: during training each output
@@ -154,9 +192,11 @@ impl Model {
         &mut self.layers
     }
 
-    /// Inputs per sample.
+    /// Inputs per sample (of the first front stage when there is one).
     pub fn d_input(&self) -> usize {
-        self.layers[0].d_input()
+        self.front
+            .first()
+            .map_or(self.layers[0].d_input(), |f| f.input_shape().len())
     }
 
     /// Outputs per sample.
@@ -169,21 +209,24 @@ impl Model {
         self.layers[self.layers.len() - 1].activation
     }
 
-    /// Layer sizes `[d_input, d_1, …, d_output]`.
+    /// Sizes of the dense layers `[d_input, d_1, …, d_output]` (for a model with a front,
+    /// `d_input` is the front's output length).
     pub fn sizes(&self) -> Vec<usize> {
-        std::iter::once(self.d_input())
+        std::iter::once(self.layers[0].d_input())
             .chain(self.layers.iter().map(Dense::d_output))
             .collect()
     }
 
     /// Number of trainable scalars.
     pub fn num_params(&self) -> usize {
-        self.layers.iter().map(Dense::num_params).sum()
+        self.front.iter().map(FrontLayer::num_params).sum::<usize>()
+            + self.layers.iter().map(Dense::num_params).sum::<usize>()
     }
 
     /// Zero-filled gradient buffers for this model (allocate once, reuse every step).
     pub fn zero_grads(&self) -> Grads {
         Grads {
+            front: self.front.iter().map(FrontLayer::zero_grads).collect(),
             layers: self.layers.iter().map(Dense::zero_grads).collect(),
         }
     }
@@ -233,12 +276,15 @@ impl Model {
             self.layers.len(),
             "workspace built for another model"
         );
+        if !self.front.is_empty() {
+            ws.front.forward(&self.front, backend, input);
+        }
         for (l, layer) in self.layers.iter().enumerate() {
             let (done, rest) = ws.acts.split_at_mut(l);
-            let x = if l == 0 {
-                input
-            } else {
-                done[l - 1].top_rows(b)
+            let x = match l {
+                0 if self.front.is_empty() => input,
+                0 => ws.front.output(b),
+                _ => done[l - 1].top_rows(b),
             };
             let out = &mut rest[0];
             layer.forward(backend, x, out.top_rows_mut(b));
@@ -286,12 +332,17 @@ impl Model {
             let layer = &self.layers[l];
             let (before, from_l) = ws.deltas.split_at_mut(l);
             let delta = from_l[0].top_rows(b);
-            let x = if l == 0 {
-                input
-            } else {
-                ws.acts[l - 1].top_rows(b)
+            let x = match l {
+                0 if self.front.is_empty() => input,
+                0 => ws.front.output(b),
+                _ => ws.acts[l - 1].top_rows(b),
             };
             layer.backward_params(backend, x, delta, &mut grads.layers[l]);
+            if l == 0 && !self.front.is_empty() {
+                layer.backward_input(backend, delta, ws.front.output_delta(b));
+                ws.front
+                    .backward(&self.front, backend, input, &mut grads.front);
+            }
             if l > 0 {
                 let mut prev = before[l - 1].top_rows_mut(b);
                 layer.backward_input(backend, delta, prev.reborrow());
@@ -336,6 +387,10 @@ impl Model {
         input: MatRef<'_>,
         grads: &mut Grads,
     ) {
+        assert!(
+            self.front.is_empty(),
+            "the raw-error rule is defined for dense models only"
+        );
         let b = input.rows();
         for l in (0..self.layers.len()).rev() {
             let layer = &self.layers[l];
@@ -406,6 +461,18 @@ impl Model {
         grads: &Grads,
         mut f: impl FnMut(ParamRole, &mut [f32], &[f32]),
     ) {
+        for (stage, g) in self.front.iter_mut().zip(&grads.front) {
+            if let (FrontLayer::Conv2d(c), Some(g)) = (stage, g) {
+                f(
+                    ParamRole::Weight,
+                    c.weights.as_mut_slice(),
+                    g.weights.as_slice(),
+                );
+                if let (Some(b), Some(gb)) = (&mut c.bias, &g.bias) {
+                    f(ParamRole::Bias, b, gb);
+                }
+            }
+        }
         for (layer, g) in self.layers.iter_mut().zip(&grads.layers) {
             f(
                 ParamRole::Weight,
@@ -421,6 +488,14 @@ impl Model {
     /// Sizes of the parameter slices in [`Model::visit_params_mut`] order.
     pub fn param_sizes(&self) -> Vec<usize> {
         let mut out = Vec::new();
+        for stage in &self.front {
+            if let FrontLayer::Conv2d(c) = stage {
+                out.push(c.weights.as_slice().len());
+                if let Some(b) = &c.bias {
+                    out.push(b.len());
+                }
+            }
+        }
         for layer in &self.layers {
             out.push(layer.weights.as_slice().len());
             if let Some(b) = &layer.bias {
@@ -434,7 +509,9 @@ impl Model {
 /// Parameter gradients of a [`Model`], allocated once by [`Model::zero_grads`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grads {
-    /// One entry per layer.
+    /// One entry per front stage (`None` for stages without parameters).
+    pub front: Vec<FrontGrads>,
+    /// One entry per dense layer.
     pub layers: Vec<DenseGrads>,
 }
 
@@ -446,6 +523,7 @@ pub struct Workspace {
     acts: Vec<Matrix>,
     deltas: Vec<Matrix>,
     masks: Vec<DropoutMask>,
+    front: FrontBuffers,
 }
 
 /// The dropout scales of one layer for the last training forward pass.
@@ -491,6 +569,7 @@ impl Workspace {
             acts: shapes.clone().map(|(r, c)| Matrix::zeros(r, c)).collect(),
             deltas: shapes.map(|(r, c)| Matrix::zeros(r, c)).collect(),
             masks,
+            front: FrontBuffers::new(&model.front, max_batch),
         }
     }
 

@@ -4,6 +4,7 @@
 //! activation, weights (`d_output × d_input`, row-major) and optional bias; the loss; and free-form
 //! `training` (the run's configuration) and `metrics` (final results) objects.
 
+use crate::front::FrontRecord;
 use crate::{Activation, Dense, Error, Loss, Model, Result};
 use linalg::Matrix;
 use serde::{Deserialize, Serialize};
@@ -32,6 +33,9 @@ struct ModelFile {
     format: String,
     version: u32,
     sizes: Vec<usize>,
+    /// Convolution/pooling stages before the dense layers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    front: Vec<FrontRecord>,
     layers: Vec<LayerRecord>,
     loss: Option<Loss>,
     #[serde(default)]
@@ -98,6 +102,7 @@ pub fn model_to_json(
         format: FORMAT.into(),
         version: VERSION,
         sizes: model.sizes(),
+        front: model.front().iter().map(FrontRecord::of).collect(),
         layers: model
             .layers()
             .iter()
@@ -202,7 +207,13 @@ pub fn model_from_json(value: serde_json::Value, path: &Path) -> Result<SavedMod
             activation: rec.activation,
         });
     }
-    let mut model = Model::new(layers).map_err(|e| bad(e.to_string()))?;
+    let front = file
+        .front
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.build().map_err(|e| bad(format!("front stage {i}: {e}"))))
+        .collect::<Result<Vec<_>>>()?;
+    let mut model = Model::with_front(front, layers).map_err(|e| bad(e.to_string()))?;
     for (i, &p) in dropout.iter().enumerate().filter(|(_, &p)| p != 0.0) {
         model
             .set_dropout(i, p)

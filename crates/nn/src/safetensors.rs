@@ -191,7 +191,16 @@ pub fn to_safetensors_bytes(model: &Model) -> Vec<u8> {
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be written.
+///
+/// Models with convolution stages are refused ([`Error::Config`]): this layout holds dense
+/// layers only.
 pub fn save_safetensors(path: &Path, model: &Model) -> Result<()> {
+    if !model.front().is_empty() {
+        return Err(Error::Config(format!(
+            "{}: safetensors export covers dense models only; this model has convolution stages",
+            path.display()
+        )));
+    }
     write_atomic(path, &to_safetensors_bytes(model))
 }
 

@@ -183,6 +183,11 @@ impl Trainer {
                 "the raw-error rule is only defined for the quadratic loss".into(),
             ));
         }
+        if config.backprop == Backprop::RawError && !model.front().is_empty() {
+            return Err(Error::Config(
+                "the raw-error rule is defined for dense models only".into(),
+            ));
+        }
         let max_batch = config.batch_size.max(config.eval_batch_size);
         Ok(Self {
             config,

@@ -68,6 +68,7 @@ fn tiny_model() -> Model {
 
 fn grads(w: [f32; 2], b: f32) -> Grads {
     Grads {
+        front: Vec::new(),
         layers: vec![DenseGrads {
             weights: Matrix::from_vec(1, 2, w.to_vec()).unwrap(),
             bias: Some(vec![b]),
