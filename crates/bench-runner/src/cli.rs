@@ -1,7 +1,9 @@
 //! Command-line parsing: raw flags become typed experiment configurations.
 
 use crate::common::{CommonArgs, Context};
-use crate::experiments::exp3_epochs;
+use crate::experiments::{
+    exp1_single, exp2_learning_rate, exp3_epochs, exp4_lr_vs_epochs, exp5_backquery,
+};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -15,6 +17,22 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// "Make your own neural network", experiment 1: one epoch at lr 0.3 (784-100-10 sigmoid,
+    /// no biases, squared error, one sample per update), accuracy overall and per digit.
+    Exp1Single {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[command(flatten)]
+        args: exp1_single::Args,
+    },
+    /// "Make your own neural network", experiment 2: test accuracy after one epoch for each of
+    /// 12 learning rates (same initial network for every rate, rates trained in parallel).
+    Exp2LearningRate {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[command(flatten)]
+        args: exp2_learning_rate::Args,
+    },
     /// "Make your own neural network", experiment 3: test accuracy after each of 20 epochs
     /// (784-100-10 sigmoid, no biases, squared error, lr 0.1, one sample per update).
     Exp3Epochs {
@@ -23,15 +41,47 @@ enum Command {
         #[command(flatten)]
         args: exp3_epochs::Args,
     },
+    /// "Make your own neural network", experiment 4: 8 learning rates × 15 epochs, scored after
+    /// every epoch (heatmap, animated sweep).
+    Exp4LrVsEpochs {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[command(flatten)]
+        args: exp4_lr_vs_epochs::Args,
+    },
+    /// "Make your own neural network", experiment 5: train at lr 0.025 for 13 epochs, then run
+    /// the network backwards from each digit 0-9 into a 28×28 image.
+    Exp5Backquery {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[command(flatten)]
+        args: exp5_backquery::Args,
+    },
 }
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Exp1Single { common, args } => {
+            let config = exp1_single::Config::from_args(&common, &args)?;
+            exp1_single::run(&Context::new(&common)?, &config)?;
+        }
+        Command::Exp2LearningRate { common, args } => {
+            let config = exp2_learning_rate::Config::from_args(&common, &args)?;
+            exp2_learning_rate::run(&Context::new(&common)?, &config)?;
+        }
         Command::Exp3Epochs { common, args } => {
             let ctx = Context::new(&common)?;
             let config = exp3_epochs::Config::from_args(&common, &args)?;
             exp3_epochs::run(&ctx, &config)?;
+        }
+        Command::Exp4LrVsEpochs { common, args } => {
+            let config = exp4_lr_vs_epochs::Config::from_args(&common, &args)?;
+            exp4_lr_vs_epochs::run(&Context::new(&common)?, &config)?;
+        }
+        Command::Exp5Backquery { common, args } => {
+            let config = exp5_backquery::Config::from_args(&common, &args)?;
+            exp5_backquery::run(&Context::new(&common)?, &config)?;
         }
     }
     Ok(ExitCode::SUCCESS)
