@@ -73,7 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Exp3Epochs { common, args } => {
             let ctx = Context::new(&common)?;
             let config = exp3_epochs::Config::from_args(&common, &args)?;
-            exp3_epochs::run(&ctx, &config)?;
+            return Ok(exp3_epochs::run(&ctx, &config, &args.control)?.exit_code());
         }
         Command::Exp4LrVsEpochs { common, args } => {
             let config = exp4_lr_vs_epochs::Config::from_args(&common, &args)?;

@@ -5,6 +5,7 @@
 
 mod cli;
 mod common;
+mod control;
 mod experiments;
 mod mnist_source;
 mod plot;
@@ -19,6 +20,9 @@ const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    if let Err(err) = control::install_handler() {
+        eprintln!("warning: {err:#}");
+    }
     match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -56,6 +56,16 @@ impl RunDir {
         unreachable!("the loop returns")
     }
 
+    /// An existing run directory (to resume a run in it).
+    pub fn open(dir: &Path) -> anyhow::Result<Self> {
+        if !dir.is_dir() {
+            anyhow::bail!("{}: not a run directory", dir.display());
+        }
+        Ok(Self {
+            path: dir.to_path_buf(),
+        })
+    }
+
     /// The folder.
     pub fn path(&self) -> &Path {
         &self.path

@@ -83,6 +83,7 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<EpochRow>> {
         config.epochs,
         config.lr,
         Bars::PerEpoch,
+        rashid::RunControl::default(),
         |rows, _| run_dir.write_csv("metrics.csv", rows),
     )?;
     let last = trained.rows.last().context("no epochs ran")?;

@@ -5,8 +5,9 @@
 //! epoch. The seed reports 94.9% after one epoch, 96.7% at epoch 5 and 96.1% at epoch 20 with
 //! all 60,000 training images.
 
-use super::rashid::{self, Bars, EpochRow, NetArgs, Sets, Settings};
+use super::rashid::{self, Bars, EpochRow, NetArgs, RunControl, Sets, Settings};
 use crate::common::{CommonArgs, Context};
+use crate::control::{ControlArgs, Ending};
 use crate::plot::{self, LineChart, Series};
 use crate::run_dir::RunDir;
 use anyhow::Context as _;
@@ -30,6 +31,9 @@ pub struct Args {
     /// Network, update rule, data slice.
     #[command(flatten)]
     pub net: NetArgs,
+    /// Checkpoints, resuming, divergence.
+    #[command(flatten)]
+    pub control: ControlArgs,
 }
 
 /// Every setting of a run, as written to `config.json`.
@@ -60,11 +64,36 @@ impl Config {
 }
 
 /// Trains and evaluates; writes `config.json`, `metrics.csv`, `model.json`, `accuracy.png`.
-pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<EpochRow>> {
+pub fn run(ctx: &Context, config: &Config, control: &ControlArgs) -> anyhow::Result<Ending> {
     let settings = &config.settings;
     let sets = Sets::load(settings)?;
-    let run_dir = RunDir::create(&ctx.out, config.experiment)?;
-    sets.write_config(&run_dir, ctx, config)?;
+    let (run_dir, resume) = match &control.resume {
+        Some(dir) => {
+            let run_dir = RunDir::open(dir)?;
+            check_resumable(&run_dir, ctx, config)?;
+            let ckpt = nn::checkpoint::load(&run_dir.file(CHECKPOINT))?;
+            println!(
+                "resuming {} after {} completed epochs",
+                dir.display(),
+                ckpt.completed_epochs
+            );
+            (run_dir, Some(ckpt))
+        }
+        None => {
+            let run_dir = RunDir::create(&ctx.out, config.experiment)?;
+            sets.write_config(&run_dir, ctx, config)?;
+            (run_dir, None)
+        }
+    };
+    let checkpoint = (control.checkpoint_every.is_some() || control.resume.is_some()).then(|| {
+        (
+            run_dir.file(CHECKPOINT),
+            control.checkpoint_every.unwrap_or(usize::MAX),
+        )
+    });
+    if control.checkpoint_every == Some(0) {
+        anyhow::bail!("--checkpoint-every must be at least 1");
+    }
     println!(
         "exp3-epochs: {:?} sigmoid, {:?} backprop, lr {}, batch {}, {} train / {} test images, backend {}, {} threads",
         settings.sizes,
@@ -85,6 +114,11 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<EpochRow>> {
         config.epochs,
         config.lr,
         Bars::PerEpoch,
+        RunControl {
+            checkpoint,
+            resume,
+            on_divergence: Some(control.on_divergence),
+        },
         |rows, _| {
             let r = rows.last().context("no epochs ran")?;
             println!(
@@ -100,9 +134,15 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<EpochRow>> {
         },
     )?;
     let rows = trained.rows;
-
-    let last = rows.last().context("no epochs ran")?;
-    let metrics = serde_json::json!({ "test_accuracy": last.test_accuracy, "epochs": rows.len() });
+    if let Ending::Interrupted { .. } = trained.ending {
+        println!("{}", trained.ending.describe());
+        return Ok(trained.ending);
+    }
+    let Some(last) = rows.last() else {
+        println!("{}", trained.ending.describe());
+        return Ok(trained.ending);
+    };
+    let metrics = serde_json::json!({ "test_accuracy": last.test_accuracy, "epochs": rows.len(), "ending": trained.ending });
     rashid::save_model(&run_dir, &trained.model, settings, config, &metrics)?;
     let ours = Series::new(
         format!("ours ({} train images)", sets.train.len()),
@@ -130,7 +170,47 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<EpochRow>> {
         },
     )?;
     print_summary(&rows, sets.train.len());
-    Ok(rows)
+    if trained.ending != Ending::Completed {
+        println!("{}", trained.ending.describe());
+    }
+    Ok(trained.ending)
+}
+
+/// The checkpoint file inside a run directory.
+pub const CHECKPOINT: &str = "checkpoint.json";
+
+/// A run can be resumed only with the settings it started with (the epoch count may grow):
+/// same configuration, seed, backend and thread count, or the result would not be the same run.
+fn check_resumable(run_dir: &RunDir, ctx: &Context, config: &Config) -> anyhow::Result<()> {
+    let path = run_dir.file("config.json");
+    let text = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+    let saved: serde_json::Value =
+        serde_json::from_slice(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let mut want = serde_json::to_value(config)?;
+    let mut have = saved["config"].clone();
+    for v in [&mut want, &mut have] {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("epochs");
+        }
+    }
+    if want != have {
+        anyhow::bail!(
+            "{}: the flags differ from the run being resumed (saved: {have}; now: {want})",
+            path.display()
+        );
+    }
+    let now = serde_json::to_value(ctx)?;
+    for key in ["seed", "backend", "threads"] {
+        if saved["context"][key] != now[key] {
+            anyhow::bail!(
+                "{}: --{key} was {} in the run being resumed, now {}",
+                path.display(),
+                saved["context"][key],
+                now[key]
+            );
+        }
+    }
+    Ok(())
 }
 
 fn print_summary(rows: &[EpochRow], train_samples: usize) {

@@ -98,6 +98,7 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<Query>> {
         config.epochs,
         config.lr,
         Bars::PerEpoch,
+        rashid::RunControl::default(),
         |rows, _| {
             let r = rows.last().context("no epochs ran")?;
             println!("Epoch {}: {}", r.epoch, rashid::percent(r.test_accuracy));

@@ -10,10 +10,11 @@
 //! the training-set size ([`Sets::train_label`]).
 
 use crate::common::{load_mnist, CommonArgs, Context};
+use crate::control::{Ending, Guard, OnDivergence, Pause};
 use crate::mnist_source::{MnistSource, PixelScaling};
 use crate::progress::EpochBar;
 use crate::run_dir::RunDir;
-use anyhow::bail;
+use anyhow::{bail, Context as _};
 use data::ImageSet;
 use nn::{
     optim::Sgd, rng, Activation, Backprop, Init, Loss, Model, NoObserver, TargetEncoding,
@@ -260,7 +261,7 @@ pub fn train_label(n: usize) -> String {
 }
 
 /// One row of a per-epoch `metrics.csv`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct EpochRow {
     /// Epoch (1-based).
     pub epoch: usize,
@@ -292,6 +293,19 @@ pub struct Trained {
     pub model: Model,
     /// Scores after each epoch.
     pub rows: Vec<EpochRow>,
+    /// Whether every epoch ran, or Ctrl-C or divergence ended the run.
+    pub ending: Ending,
+}
+
+/// Checkpointing and resuming for [`train_run`]; `Default` is neither.
+#[derive(Default)]
+pub struct RunControl {
+    /// Where to write checkpoints, and every how many batches (also at every epoch's end).
+    pub checkpoint: Option<(PathBuf, usize)>,
+    /// A checkpoint to continue from (its rows are the epochs already done).
+    pub resume: Option<nn::checkpoint::Checkpoint>,
+    /// Stop or keep going when the loss becomes non-finite.
+    pub on_divergence: Option<OnDivergence>,
 }
 
 /// The row with the highest test accuracy (the first of equals).
@@ -309,6 +323,11 @@ pub fn best_row(rows: &[EpochRow]) -> Option<&EpochRow> {
 /// learning rate `lr`, scoring it on the test set after every epoch. After each epoch
 /// `on_epoch(rows so far, model)` runs (print, write `metrics.csv`, snapshot the model); an error
 /// from it stops the run.
+///
+/// `control` adds periodic checkpoints and resuming; Ctrl-C (with a checkpoint when
+/// checkpointing is on) and a non-finite loss end the run early, reported in
+/// [`Trained::ending`].
+#[allow(clippy::too_many_arguments)]
 pub fn train_run(
     ctx: &Context,
     settings: &Settings,
@@ -316,32 +335,65 @@ pub fn train_run(
     epochs: usize,
     lr: f32,
     bars: Bars,
+    control: RunControl,
     mut on_epoch: impl FnMut(&[EpochRow], &Model) -> anyhow::Result<()>,
 ) -> anyhow::Result<Trained> {
     let mut model = settings.init_model(ctx)?;
     let mut trainer = Trainer::new(&model, settings.train_config(ctx), ctx.seed)?;
     let mut optimizer = Sgd::default();
+    let mut rows = Vec::with_capacity(epochs);
+    if let Some(ckpt) = control.resume {
+        rows = serde_json::from_value(ckpt.extra.clone()).context("checkpoint: metrics rows")?;
+        model = ckpt.restore(&mut optimizer, None, &mut trainer)?;
+    }
+    let save = |model: &Model,
+                trainer: &Trainer,
+                optimizer: &Sgd,
+                rows: &[EpochRow]|
+     -> anyhow::Result<()> {
+        if let Some((path, _)) = &control.checkpoint {
+            let extra = serde_json::to_value(rows)?;
+            nn::checkpoint::save(path, model, optimizer, None, trainer, rows.len(), &extra)?;
+        }
+        Ok(())
+    };
     let (train, test) = (sets.train_source(), sets.test_source());
     let batches = sets.train.len().div_ceil(settings.batch_size);
-    let mut rows = Vec::with_capacity(epochs);
-    for epoch in 1..=epochs {
-        let stats = match bars {
-            Bars::PerEpoch => {
-                let mut bar = EpochBar::new(&format!("epoch {epoch}/{epochs}"), batches);
-                let stats =
-                    trainer.train_epoch(&mut model, &mut optimizer, lr, &train, epoch, &mut bar);
-                bar.finish();
-                stats?
-            }
-            Bars::Off => trainer.train_epoch(
-                &mut model,
-                &mut optimizer,
-                lr,
-                &train,
-                epoch,
-                &mut NoObserver,
-            )?,
+    let every = control.checkpoint.as_ref().map(|(_, n)| *n);
+    let on_divergence = control.on_divergence.unwrap_or(OnDivergence::Stop);
+    let mut ending = Ending::Completed;
+    for epoch in rows.len() + 1..=epochs {
+        let mut bar = (bars == Bars::PerEpoch)
+            .then(|| EpochBar::new(&format!("epoch {epoch}/{epochs}"), batches));
+        let mut silent = NoObserver;
+        let inner: &mut dyn nn::Observer = match bar.as_mut() {
+            Some(b) => b,
+            None => &mut silent,
         };
+        let mut guard = Guard::new(inner, every, on_divergence);
+        let stats = loop {
+            let stats =
+                trainer.train_epoch(&mut model, &mut optimizer, lr, &train, epoch, &mut guard)?;
+            match guard.take_pause() {
+                None => break stats,
+                Some(Pause::Checkpoint) => save(&model, &trainer, &optimizer, &rows)?,
+                Some(Pause::Interrupt) => {
+                    save(&model, &trainer, &optimizer, &rows)?;
+                    let (epoch, batch) = guard.last_batch();
+                    ending = Ending::Interrupted { epoch, batch };
+                    break stats;
+                }
+                Some(Pause::Diverged) => break stats,
+            }
+        };
+        let diverged_at = guard.diverged_at;
+        drop(guard);
+        if let Some(bar) = bar {
+            bar.finish();
+        }
+        if matches!(ending, Ending::Interrupted { .. }) {
+            break;
+        }
         let eval = trainer.evaluate(&model, &test)?;
         rows.push(EpochRow {
             epoch,
@@ -352,8 +404,21 @@ pub fn train_run(
             seconds: stats.seconds,
         });
         on_epoch(&rows, &model)?;
+        if let Some((epoch, batch)) = diverged_at {
+            if ending == Ending::Completed {
+                ending = Ending::Diverged { epoch, batch };
+            }
+            if on_divergence == OnDivergence::Stop {
+                break;
+            }
+        }
+        save(&model, &trainer, &optimizer, &rows)?;
     }
-    Ok(Trained { model, rows })
+    Ok(Trained {
+        model,
+        rows,
+        ending,
+    })
 }
 
 /// Saves `model` as `model.json` in `run_dir`, with the run's configuration and final metrics.

@@ -111,8 +111,15 @@ pub fn run_rates(
         .par_iter()
         .map(|&lr| {
             let mut best: Option<(f64, Model)> = None;
-            let trained =
-                rashid::train_run(ctx, settings, sets, epochs, lr, Bars::Off, |rows, model| {
+            let trained = rashid::train_run(
+                ctx,
+                settings,
+                sets,
+                epochs,
+                lr,
+                Bars::Off,
+                rashid::RunControl::default(),
+                |rows, model| {
                     let r = rows.last().expect("called after an epoch");
                     if best
                         .as_ref()
@@ -127,7 +134,8 @@ pub fn run_rates(
                         rashid::percent(r.test_accuracy)
                     ));
                     Ok(())
-                })?;
+                },
+            )?;
             let best_model = best.map_or(trained.model, |(_, m)| m);
             Ok(RateRun {
                 lr,
