@@ -387,7 +387,6 @@ pub fn train_run(
             }
         };
         let diverged_at = guard.diverged_at;
-        drop(guard);
         if let Some(bar) = bar {
             bar.finish();
         }
