@@ -17,6 +17,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs every experiment subcommand in turn (`--quick` for the small versions CI runs).
+    All {
+        #[command(flatten)]
+        common: CommonArgs,
+        #[command(flatten)]
+        args: crate::all::AllArgs,
+    },
     /// "Make your own neural network", experiment 1: one epoch at lr 0.3 (784-100-10 sigmoid,
     /// no biases, squared error, one sample per update), accuracy overall and per digit.
     Exp1Single {
@@ -62,6 +69,7 @@ enum Command {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::All { common, args } => return crate::all::run(&common, &args),
         Command::Exp1Single { common, args } => {
             let config = exp1_single::Config::from_args(&common, &args)?;
             exp1_single::run(&Context::new(&common)?, &config)?;

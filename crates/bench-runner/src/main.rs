@@ -3,6 +3,7 @@
 //! Every experiment is a library-style function with a typed configuration (in
 //! [`experiments`]); the subcommands only turn flags into those configurations.
 
+mod all;
 mod cli;
 mod common;
 mod control;
