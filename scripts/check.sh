@@ -25,3 +25,12 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "backend comparison: exp3-epochs on a slice with each backend"
 scripts/compare-backends.sh
+
+step "experiments: bench-runner all --quick (pure backend)"
+if [ -d "${MYNET_DATA_DIR:-/nonexistent}/mnist" ]; then
+  out=$(mktemp -d)
+  target/release/bench-runner all --quick --backend pure --out "$out"
+  rm -rf "$out"
+else
+  echo "skipping all --quick: MYNET_DATA_DIR not set"
+fi
