@@ -14,6 +14,8 @@
 //!   then `datasets/<subdir>`.
 //! - [`download`] fetches the official files from a list of mirrors, verifies their MD5 and
 //!   moves them into place only once verified.
+//! - [`esc50`] reads the ESC-50 metadata and WAV clips and computes (and caches) log-mel
+//!   features; its errors are [`esc50::Esc50Error`].
 //!
 //! Every error is an [`Error`] whose message names the file concerned. The crate never prints;
 //! download progress is reported through the [`DownloadProgress`] trait.
@@ -51,6 +53,7 @@
 mod atomic;
 pub mod download;
 mod error;
+pub mod esc50;
 pub mod idx;
 mod image_set;
 mod location;
@@ -58,6 +61,7 @@ mod mnist;
 
 pub use download::{DownloadProgress, NoProgress, RemoteDataset, RemoteFile};
 pub use error::{DimensionProblem, Error, FailureReason, MirrorFailure, Result};
+pub use esc50::{Esc50, Esc50Error};
 pub use idx::IdxImages;
 pub use image_set::ImageSet;
 pub use location::{
