@@ -64,12 +64,15 @@ enum Command {
         #[command(flatten)]
         args: exp5_backquery::Args,
     },
+    #[command(flatten)]
+    Nielsen(crate::experiments::nielsen::Command),
 }
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::All { common, args } => return crate::all::run(&common, &args),
+        Command::Nielsen(cmd) => crate::experiments::nielsen::run(cmd)?,
         Command::Exp1Single { common, args } => {
             let config = exp1_single::Config::from_args(&common, &args)?;
             exp1_single::run(&Context::new(&common)?, &config)?;

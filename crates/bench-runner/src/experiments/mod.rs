@@ -7,5 +7,6 @@ pub mod exp3_epochs;
 pub mod exp4_lr_vs_epochs;
 pub mod exp5_backquery;
 pub mod image_grid;
+pub mod nielsen;
 pub mod rashid;
 pub mod sweep;
