@@ -66,6 +66,8 @@ enum Command {
     },
     #[command(flatten)]
     Nielsen(crate::experiments::nielsen::Command),
+    #[command(flatten)]
+    Sweep(crate::sweeps::Command),
 }
 
 /// Runs the parsed command.
@@ -73,6 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::All { common, args } => return crate::all::run(&common, &args),
         Command::Nielsen(cmd) => crate::experiments::nielsen::run(cmd)?,
+        Command::Sweep(cmd) => return crate::sweeps::run(cmd),
         Command::Exp1Single { common, args } => {
             let config = exp1_single::Config::from_args(&common, &args)?;
             exp1_single::run(&Context::new(&common)?, &config)?;

@@ -12,6 +12,7 @@ mod mnist_source;
 mod plot;
 mod progress;
 mod run_dir;
+mod sweeps;
 
 use clap::Parser;
 use std::process::ExitCode;
