@@ -65,6 +65,10 @@ enum Command {
         args: exp5_backquery::Args,
     },
     #[command(flatten)]
+    Mynet(crate::experiments::mynet::Command),
+    #[command(flatten)]
+    Blog(crate::experiments::blog::Command),
+    #[command(flatten)]
     Nielsen(crate::experiments::nielsen::Command),
     #[command(flatten)]
     Sweep(crate::sweeps::Command),
@@ -74,6 +78,8 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::All { common, args } => return crate::all::run(&common, &args),
+        Command::Mynet(cmd) => crate::experiments::mynet::run(cmd)?,
+        Command::Blog(cmd) => crate::experiments::blog::run(cmd)?,
         Command::Nielsen(cmd) => crate::experiments::nielsen::run(cmd)?,
         Command::Sweep(cmd) => return crate::sweeps::run(cmd),
         Command::Exp1Single { common, args } => {
