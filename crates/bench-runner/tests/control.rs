@@ -50,6 +50,21 @@ fn spawn(args: &[String], extra: &[&str]) -> Child {
         .unwrap()
 }
 
+/// Waits (up to a minute: the machine may be loaded) until the child has created its run
+/// directory, then returns it.
+fn wait_run_dir(out: &Path) -> PathBuf {
+    let start = Instant::now();
+    while std::fs::read_dir(out).map_or(true, |mut d| d.next().is_none()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{} never got a run directory",
+            out.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    only_run_dir(out)
+}
+
 fn only_run_dir(out: &Path) -> PathBuf {
     let dirs: Vec<_> = std::fs::read_dir(out)
         .unwrap()
@@ -98,8 +113,7 @@ fn ctrl_c_then_resume_matches_an_uninterrupted_run() {
     let base = args(&data, &b, EPOCHS);
     let mut child = spawn(&base, &["--checkpoint-every", "150"]);
     // Interrupt once the first checkpoint exists, i.e. inside the run.
-    std::thread::sleep(Duration::from_millis(200));
-    let run = only_run_dir(&b);
+    let run = wait_run_dir(&b);
     wait_for(&run.join("checkpoint.json"), Duration::from_secs(60));
     signal(&child, "-INT");
     let status = child.wait().unwrap();
@@ -150,8 +164,7 @@ fn sigkill_during_checkpoint_writes_never_leaves_a_corrupt_checkpoint() {
     let base = args(&data, &out, 1000);
     // A checkpoint after every batch: the process is almost always inside a write.
     let mut child = spawn(&base, &["--checkpoint-every", "1"]);
-    std::thread::sleep(Duration::from_millis(200));
-    let run = only_run_dir(&out);
+    let run = wait_run_dir(&out);
     let ckpt = run.join("checkpoint.json");
     wait_for(&ckpt, Duration::from_secs(60));
     for round in 0..5 {
