@@ -11,3 +11,4 @@ mod esc50_wav;
 mod idx_files;
 mod mnist_dir;
 mod real_data;
+mod regressions;

@@ -36,7 +36,12 @@ pub enum Esc50Error {
     },
 
     /// The metadata header lacks a required column.
-    #[error("{}: missing column `{column}` in the header (found: {})", path.display(), found.join(","))]
+    #[error(
+        "{}: missing column `{column}` in the header (found: {})",
+        path.display(),
+        // Escaped: a quoted header name may hold newlines or control characters.
+        found.iter().map(|h| h.escape_debug().to_string()).collect::<Vec<_>>().join(",")
+    )]
     MissingColumn {
         /// The metadata file.
         path: PathBuf,
