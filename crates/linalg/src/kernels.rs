@@ -87,8 +87,26 @@ pub fn zip_map_into(
 /// When the lengths differ.
 pub fn axpy(alpha: Elem, x: &[Elem], y: &mut [Elem]) {
     assert_eq!(x.len(), y.len(), "axpy: lengths differ");
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA.
+        unsafe { axpy_avx2(alpha, x, y) };
+        return;
+    }
     for (yi, &xi) in y.iter_mut().zip(x) {
         *yi += alpha * xi;
+    }
+}
+
+/// [`axpy`] compiled for AVX2 + FMA (`y ← fma(α, x, y)`, one rounding per element).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn axpy_avx2(alpha: Elem, x: &[Elem], y: &mut [Elem]) {
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = alpha.mul_add(xi, *yi);
     }
 }
 

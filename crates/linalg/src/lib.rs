@@ -26,6 +26,12 @@
 //!   `blas` and `openblas-src` crates (needs `libopenblas-dev`). Without it the crate is pure Rust
 //!   and [`Backend::parse`]`("blas")` returns [`Error::BackendUnavailable`].
 //!
+//! # Small shapes
+//! Products with a single row of `C` (matrix-vector) or an inner dimension of 1 (rank-1 update),
+//! the shapes of a batch of one, skip both `matrixmultiply` and BLAS (which pack their operands
+//! first) and run direct loops, AVX2 + FMA code where the CPU has it. On the pure backend the same
+//! holds for `A·Bᵀ` with at most 16 rows of `A` (small-batch forward passes).
+//!
 //! # Threads
 //! [`set_threads`] fixes the thread count of both backends: the pure backend splits the rows of
 //! `C` over the current rayon pool (each element is computed the same way whatever the split, so
@@ -36,6 +42,7 @@ mod error;
 mod gemm;
 pub mod kernels;
 mod matrix;
+mod simd;
 mod threads;
 
 pub use backend::Backend;

@@ -79,6 +79,13 @@ const SIZES: &[(usize, usize, usize)] = &[
     (129, 100, 10),
     (10, 784, 100),
     (100, 300, 257),
+    // The direct paths: one row of C (batch-1 forward / input gradient), rank-1 updates
+    // (batch-1 weight gradient), with lengths past the unrolled blocks and odd tails.
+    (1, 784, 100),
+    (1, 101, 37),
+    (1, 30, 7),
+    (100, 1, 784),
+    (33, 1, 7),
 ];
 const TRANSPOSES: [Transpose; 2] = [Transpose::No, Transpose::Yes];
 

@@ -129,10 +129,19 @@ impl Dense {
             0.0,
             out.reborrow(),
         );
-        if let Some(b) = &self.bias {
-            kernels::add_row_vector(out.reborrow(), b);
+        // Bias and activation in one pass over each row (the row stays in L1 between the two).
+        match &self.bias {
+            Some(b) => {
+                for i in 0..out.rows() {
+                    let row = out.row_mut(i);
+                    for (z, &bj) in row.iter_mut().zip(b) {
+                        *z += bj;
+                    }
+                    self.activation.forward_slice(row);
+                }
+            }
+            None => self.activation.forward_inplace(out),
         }
-        self.activation.forward_inplace(out);
     }
 
     /// Parameter gradients from `Δ = ∂L/∂Z`: `dW ← Δᵀ·X`, `db ← Σ_rows Δ` (overwritten).

@@ -8,6 +8,7 @@ use crate::{Backend, Elem, Error, MatMut, MatRef, Result};
 #[cfg(feature = "blas")]
 mod blas;
 mod pure;
+mod small;
 
 /// Whether an operand enters the product as stored or transposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,7 +95,12 @@ pub fn try_gemm(
     match backend {
         Backend::Pure => pure::sgemm(alpha, a, ta, b, tb, beta, c),
         #[cfg(feature = "blas")]
-        Backend::Blas => blas::sgemm(alpha, a, ta, b, tb, beta, c),
+        Backend::Blas => {
+            // Matrix-vector and rank-1 shapes (batch 1) skip BLAS: see `small`.
+            if !small::try_small(true, alpha, a, ta, b, tb, beta, c.reborrow()) {
+                blas::sgemm(alpha, a, ta, b, tb, beta, c)
+            }
+        }
     }
     Ok(())
 }

@@ -27,6 +27,9 @@ pub(super) fn sgemm(
     beta: Elem,
     mut c: MatMut<'_>,
 ) {
+    if super::small::try_small(false, alpha, a, ta, b, tb, beta, c.reborrow()) {
+        return;
+    }
     let (m, n) = c.shape();
     let k = match ta {
         Transpose::No => a.cols(),
