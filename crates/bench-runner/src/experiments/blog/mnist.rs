@@ -291,6 +291,9 @@ fn run_job(
     let mut epochs = Vec::with_capacity(config.epochs);
     let lr_mean = config.reduction.mean_rate(job.lr, job.batch_size);
     for epoch in 1..=config.epochs {
+        if epoch > 1 && crate::control::interrupted() {
+            break;
+        }
         let stats = trainer.train_epoch(
             &mut model,
             &mut optimizer,

@@ -6,7 +6,8 @@
 //! Our networks end in an identity layer whose outputs are the logits, with the softmax folded
 //! into [`Loss::SoftmaxCrossEntropy`]; that is the blog's "softmax layer + cross-entropy" with
 //! the combined, numerically stable gradient `p − t`. Losses are means over the batch, so a
-//! learning rate here multiplies the mean gradient.
+//! learning rate here multiplies the mean gradient (see [`mnist`] for the blog's summed-loss
+//! rates). A first Ctrl-C stops training after the current epoch and still writes the results.
 
 pub mod mnist;
 mod mnist_report;

@@ -182,6 +182,9 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<EpochRow>> {
     );
     let mut rows = Vec::with_capacity(config.epochs);
     for epoch in 1..=config.epochs {
+        if epoch > 1 && crate::control::interrupted() {
+            break;
+        }
         let mut bar = EpochBar::new(
             &format!("epoch {epoch}/{}", config.epochs),
             config.train_size,

@@ -174,6 +174,18 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<[RunOutcome; 2]> {
         })
         .collect();
     let train = rashid::train_label(sets.train.len());
+    // Zoom on the second half of the runs, where the two differ.
+    let late: Vec<f64> = runs
+        .iter()
+        .flat_map(|r| {
+            r.rows[r.rows.len() / 2..]
+                .iter()
+                .map(|e| 100.0 * e.test_accuracy)
+        })
+        .collect();
+    let lo = late.iter().copied().fold(100.0, f64::min);
+    let hi = late.iter().copied().fold(0.0, f64::max);
+    let zoom = ((lo - 2.0).max(0.0), (hi + 1.0).min(100.0));
     plot::draw_line_chart(
         &run_dir.file("accuracy_vs_seconds.png"),
         &LineChart {
@@ -181,9 +193,9 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<[RunOutcome; 2]> {
                 "mynet-auto-lr: plateau schedule ({reductions} cuts) vs fixed rate, {train}"
             ),
             x_label: "training seconds (evaluation excluded)",
-            y_label: "test accuracy (%, full test set)",
+            y_label: "test accuracy (%, full test set; zoomed)",
             series: &accuracy,
-            y_range: None,
+            y_range: Some(zoom),
             x_log: false,
             mark_best: true,
         },

@@ -98,6 +98,9 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<RunOutcome>> {
 
     let mut runs: Vec<RunOutcome> = Vec::with_capacity(config.rates.len());
     for &lr in &config.rates {
+        if crate::control::interrupted() {
+            break;
+        }
         let mut schedule = Constant::new(f64::from(lr))?;
         let run = train_timed(
             ctx,

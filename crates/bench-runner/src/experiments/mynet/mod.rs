@@ -27,6 +27,8 @@
 //! - Runs are **sequential**, each with the whole thread pool for its GEMMs, so every run's
 //!   seconds are measured on an otherwise idle machine (running rates side by side would share
 //!   the 2 cores and make seconds incomparable with the seed's).
+//! - A first Ctrl-C ends the current run as if its budget were spent, skips the remaining ones,
+//!   and still writes the metrics, figures and model of what ran.
 //!
 //! # Learning-rate conventions
 //! Our losses average over the batch, so the trainer's rate multiplies the *mean* per-sample

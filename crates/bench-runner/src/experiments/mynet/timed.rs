@@ -62,6 +62,12 @@ pub fn process_cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
+/// `x` as the f64 with the same shortest decimal form (`0.1f32` → `0.1`, not
+/// `0.10000000149011612`), so rates read back as typed.
+fn tidy(x: f32) -> f64 {
+    x.to_string().parse().unwrap_or(f64::from(x))
+}
+
 /// One evaluation point of a run (a row of `metrics.csv`).
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalRow {
@@ -159,9 +165,10 @@ pub fn run_bar(label: &str) -> ProgressBar {
 
 /// Trains the seed's initial network on random batches of `sets.train` until `budget` is
 /// spent. At step 0 and at every evaluation point it scores the full test set (and the
-/// held-out slice, if any), records a row, and hands the metrics to `schedule` as one "epoch";
-/// the schedule's rate (configured convention) times `budget.mean_rate_per_unit` is the
-/// trainer's rate. A non-finite batch loss ends the run with a row marked `diverged`.
+/// held-out slice, if any), records a row, and (except at step 0 and at the final point) hands
+/// the metrics to `schedule` as one "epoch"; the schedule's rate (configured convention) times
+/// `budget.mean_rate_per_unit` is the trainer's rate. A non-finite batch loss ends the run with
+/// a row marked `diverged`.
 pub fn train_timed(
     ctx: &Context,
     settings: &Settings,
@@ -190,9 +197,13 @@ pub fn train_timed(
     let cpu_start = process_cpu_seconds();
     let mut cpu_in_evals = 0.0;
     loop {
-        let lr = f64::from(schedule.lr());
+        // The rate of the interval that ends here (for the row).
+        let lr = tidy(schedule.lr());
         let lr_mean = lr * budget.mean_rate_per_unit;
-        let done = seconds >= budget.seconds || budget.max_steps.is_some_and(|m| step >= m);
+        // Ctrl-C (see `crate::control`) ends the run like a spent budget.
+        let done = seconds >= budget.seconds
+            || budget.max_steps.is_some_and(|m| step >= m)
+            || crate::control::interrupted();
         let due = match budget.eval_every_steps {
             Some(k) => step % k == 0,
             None => step == 0 || seconds >= next_eval_seconds,
@@ -230,7 +241,7 @@ pub fn train_timed(
                 seconds,
                 100.0 * eval.accuracy()
             ));
-            if step > 0 {
+            if step > 0 && !done && !diverged {
                 let metrics = EpochMetrics {
                     train_loss: train_loss.unwrap_or(f64::NAN),
                     val_loss: val.map(|v| v.mean_loss()),
@@ -246,10 +257,11 @@ pub fn train_timed(
                 break;
             }
         }
+        // The schedule may have moved at this evaluation.
+        let rate = (tidy(schedule.lr()) * budget.mean_rate_per_unit) as f32;
         batches.fill(train.set.len(), &mut indices);
         let start = Instant::now();
-        let loss =
-            trainer.train_batch(&mut model, &mut optimizer, lr_mean as f32, &train, &indices)?;
+        let loss = trainer.train_batch(&mut model, &mut optimizer, rate, &train, &indices)?;
         seconds += start.elapsed().as_secs_f64();
         step += 1;
         loss_sum += loss;
