@@ -65,6 +65,8 @@ enum Command {
         args: exp5_backquery::Args,
     },
     #[command(flatten)]
+    Bench(crate::experiments::bench::Command),
+    #[command(flatten)]
     Mynet(crate::experiments::mynet::Command),
     #[command(flatten)]
     Blog(crate::experiments::blog::Command),
@@ -78,6 +80,7 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::All { common, args } => return crate::all::run(&common, &args),
+        Command::Bench(cmd) => cmd.run()?,
         Command::Mynet(cmd) => crate::experiments::mynet::run(cmd)?,
         Command::Blog(cmd) => crate::experiments::blog::run(cmd)?,
         Command::Nielsen(cmd) => crate::experiments::nielsen::run(cmd)?,

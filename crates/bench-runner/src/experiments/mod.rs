@@ -1,6 +1,7 @@
 //! The experiments, each a typed configuration plus a `run` function.
 
 pub mod bar_chart;
+pub mod bench;
 pub mod blog;
 pub mod exp1_single;
 pub mod exp2_learning_rate;
