@@ -403,3 +403,66 @@ fn nielsen_eta_sweep_shortcut_and_sweep_agree() {
         ],
     );
 }
+
+#[test]
+fn blog_mnist_shortcut_and_blog_mnist_run_sweep_agree() {
+    let Some(data) = mnist_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let o = bench(
+        &[
+            "blog-mnist",
+            "--quick",
+            "--epochs",
+            "2",
+            "--inits",
+            "2",
+            "--rates",
+            "0.01,0.03",
+            "--threads",
+            "2",
+        ],
+        tmp.path(),
+        Some(&data),
+    );
+    assert_ok(&o, "blog-mnist --quick");
+    // The shortcut's jobs: lr 0.01 from initialisations 0 and 1, lr 0.03 from 0, and the final
+    // model (trained on everything; not a point of these sweeps).
+    let shortcut: Vec<_> = shortcut_metrics(tmp.path(), "blog-mnist")
+        .into_iter()
+        .filter(|r| r["run"] != "final")
+        .collect();
+    assert_eq!(shortcut.len(), 6);
+    let file = write_sweep(
+        tmp.path(),
+        "blog-quick",
+        "subcommand = \"blog-mnist-run\"\n[settings]\nquick = true\nepochs = 2\n\
+         [axes]\nlr = [0.01, 0.03]\ninit-index = [0, 1]\n",
+    );
+    let out = tmp.path().join("sweeps");
+    let o = bench(
+        &["sweep", file.to_str().unwrap(), "--threads", "2"],
+        &out,
+        Some(&data),
+    );
+    assert_ok(&o, "sweep");
+    let results = read_csv(&out.join("blog-quick/results.csv"));
+    assert_eq!(results.len(), 8, "4 points × 2 epochs");
+    // Every point scores the test set after each epoch.
+    assert!(results.iter().all(|r| {
+        let a: f64 = r["test_accuracy"].parse().unwrap();
+        (0.0..=1.0).contains(&a)
+    }));
+    let key = ["lr", "init", "epoch"];
+    let sweep = keyed(&results, &key);
+    let shortcut = keyed(&shortcut, &key);
+    for (k, a) in &shortcut {
+        let b = &sweep[k];
+        for m in ["train_loss", "validation_loss", "validation_accuracy"] {
+            assert_eq!(a[m], b[m], "{m} at {k:?}");
+        }
+        if k[2] == "2" {
+            assert_eq!(a["test_accuracy"], b["test_accuracy"], "test at {k:?}");
+        }
+    }
+    assert!(out.join("blog-quick/accuracy_by_epoch.png").is_file());
+}

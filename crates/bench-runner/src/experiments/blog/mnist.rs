@@ -202,6 +202,8 @@ pub(super) struct Job {
     pub(super) init: usize,
     /// Train on the 11/12 split and score the held-out 1/12 every epoch (else: everything).
     pub(super) split: bool,
+    /// Score the test set after every epoch, not only after the last.
+    pub(super) test_every_epoch: bool,
 }
 
 /// What a job produced.
@@ -259,11 +261,12 @@ impl Observer for Recorder {
     }
 }
 
-struct Sets {
-    full: ImageSet,
-    fit: ImageSet,
-    validation: ImageSet,
-    test: ImageSet,
+/// The training file, its 11/12 + 1/12 split, and the test set.
+pub(super) struct Sets {
+    pub(super) full: ImageSet,
+    pub(super) fit: ImageSet,
+    pub(super) validation: ImageSet,
+    pub(super) test: ImageSet,
 }
 
 fn source(set: &ImageSet) -> MnistSource<'_> {
@@ -273,7 +276,7 @@ fn source(set: &ImageSet) -> MnistSource<'_> {
     }
 }
 
-fn run_job(
+pub(super) fn run_job(
     ctx: &Context,
     config: &Config,
     sets: &Sets,
@@ -306,6 +309,9 @@ fn run_job(
             .split
             .then(|| trainer.evaluate(&model, &validation))
             .transpose()?;
+        let test = (job.test_every_epoch && epoch < config.epochs)
+            .then(|| trainer.evaluate(&model, &source(&sets.test)))
+            .transpose()?;
         epochs.push(EpochRow {
             run: job.name.clone(),
             lr: job.lr,
@@ -316,7 +322,7 @@ fn run_job(
             train_loss: stats.mean_loss,
             validation_loss: val.map(|v| v.mean_loss()),
             validation_accuracy: val.map(|v| v.accuracy()),
-            test_accuracy: None,
+            test_accuracy: test.map(|t| t.accuracy()),
         });
         bar.inc(1);
     }
@@ -344,6 +350,7 @@ fn jobs(config: &Config) -> Vec<Job> {
             batch_size: config.batch_size,
             init,
             split: true,
+            test_every_epoch: false,
         })
         .collect();
     for &lr in config.rates.iter().filter(|&&lr| lr != config.lr) {
@@ -353,6 +360,7 @@ fn jobs(config: &Config) -> Vec<Job> {
             batch_size: config.batch_size,
             init: 0,
             split: true,
+            test_every_epoch: false,
         });
     }
     jobs.push(Job {
@@ -361,14 +369,14 @@ fn jobs(config: &Config) -> Vec<Job> {
         batch_size: config.final_batch_size,
         init: 0,
         split: false,
+        test_every_epoch: false,
     });
     jobs
 }
 
-/// Runs every job in parallel; writes `config.json`, `metrics.csv`, `batches.csv`,
-/// `loss_mean_std.csv`, `model.json`, `confusion.json` and the figures `batch_loss.png`,
-/// `train_val_loss.png`, `loss_mean_std.png`, `lr_compare.png`, `confusion_matrix.png`.
-pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<f64> {
+/// Loads MNIST (limited to `config.limit_train` training images) and holds out the last
+/// twelfth of the training file.
+pub(super) fn load_sets(config: &Config) -> anyhow::Result<Sets> {
     let mnist = load_mnist(&config.data_dir, true)?;
     let full = match config.limit_train {
         Some(n) => mnist.train.limit(n),
@@ -376,12 +384,19 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<f64> {
     };
     let held_out = (full.len() as f64 / 12.0).round() as usize;
     let (fit, validation) = full.split_at(full.len() - held_out);
-    let sets = Sets {
+    Ok(Sets {
         full,
         fit,
         validation,
         test: mnist.test,
-    };
+    })
+}
+
+/// Runs every job in parallel; writes `config.json`, `metrics.csv`, `batches.csv`,
+/// `loss_mean_std.csv`, `model.json`, `confusion.json` and the figures `batch_loss.png`,
+/// `train_val_loss.png`, `loss_mean_std.png`, `lr_compare.png`, `confusion_matrix.png`.
+pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<f64> {
+    let sets = load_sets(config)?;
     let run_dir = RunDir::create(&ctx.out, config.experiment)?;
     run_dir.write_json(
         "config.json",
