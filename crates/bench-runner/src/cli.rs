@@ -73,6 +73,8 @@ enum Command {
     #[command(flatten)]
     Nielsen(crate::experiments::nielsen::Command),
     #[command(flatten)]
+    Esc50(crate::experiments::esc50::Command),
+    #[command(flatten)]
     Sweep(crate::sweeps::Command),
 }
 
@@ -84,6 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Mynet(cmd) => crate::experiments::mynet::run(cmd)?,
         Command::Blog(cmd) => crate::experiments::blog::run(cmd)?,
         Command::Nielsen(cmd) => crate::experiments::nielsen::run(cmd)?,
+        Command::Esc50(cmd) => crate::experiments::esc50::run(cmd)?,
         Command::Sweep(cmd) => return crate::sweeps::run(cmd),
         Command::Exp1Single { common, args } => {
             let config = exp1_single::Config::from_args(&common, &args)?;

@@ -7,6 +7,7 @@ mod all;
 mod cli;
 mod common;
 mod control;
+mod cpu_time;
 mod experiments;
 mod mnist_source;
 mod plot;

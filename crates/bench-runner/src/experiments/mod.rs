@@ -3,6 +3,7 @@
 pub mod bar_chart;
 pub mod bench;
 pub mod blog;
+pub mod esc50;
 pub mod exp1_single;
 pub mod exp2_learning_rate;
 pub mod exp3_epochs;

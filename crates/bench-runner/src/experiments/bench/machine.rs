@@ -59,16 +59,7 @@ pub fn peak_rss() -> Option<u64> {
     status_field("VmHWM:")
 }
 
-/// CPU seconds (user + system) this process has used so far, from `/proc/self/stat` (clock
-/// ticks, usually 10 ms).
-pub fn cpu_seconds() -> Option<f64> {
-    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = &s[s.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
+pub use crate::cpu_time::process_cpu_seconds as cpu_seconds;
 
 /// The 1-minute load average (`/proc/loadavg`), a hint of how busy the machine was.
 pub fn load_average() -> Option<f64> {

@@ -48,19 +48,7 @@ impl IndexStream {
     }
 }
 
-/// CPU seconds used so far by this process (user + system, all threads), from
-/// `/proc/self/stat` with Linux's 100 ticks per second; `None` where that file does not exist.
-/// On a shared machine this is fairer than wall-clock time, which counts other processes' turns.
-pub fn process_cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name start at field 3 (state); utime and stime
-    // are fields 14 and 15.
-    let rest = stat.get(stat.rfind(')')? + 1..)?;
-    let mut fields = rest.split_whitespace().skip(11);
-    let utime: f64 = fields.next()?.parse().ok()?;
-    let stime: f64 = fields.next()?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
+pub use crate::cpu_time::process_cpu_seconds;
 
 /// `x` as the f64 with the same shortest decimal form (`0.1f32` → `0.1`, not
 /// `0.10000000149011612`), so rates read back as typed.
