@@ -97,5 +97,27 @@ pub fn load_mnist(dir: &Path, download: bool) -> anyhow::Result<data::Mnist> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         data::download::ensure_mnist(dir, &mut crate::progress::DownloadBar::default())?;
     }
-    data::Mnist::load(dir).with_context(|| format!("loading MNIST from {}", dir.display()))
+    let mnist =
+        data::Mnist::load(dir).with_context(|| format!("loading MNIST from {}", dir.display()))?;
+    // Every MNIST network here takes 28×28 inputs: say which file holds other images.
+    for (set, name) in [
+        (&mnist.train, data::TRAIN_IMAGES),
+        (&mnist.test, data::TEST_IMAGES),
+    ] {
+        if (set.rows(), set.cols()) != (28, 28) {
+            let plain = dir.join(name);
+            let file = if plain.is_file() {
+                plain
+            } else {
+                dir.join(format!("{name}.gz"))
+            };
+            bail!(
+                "{}: images are {}×{}; the MNIST experiments take 28×28",
+                file.display(),
+                set.rows(),
+                set.cols()
+            );
+        }
+    }
+    Ok(mnist)
 }

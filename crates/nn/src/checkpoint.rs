@@ -12,7 +12,7 @@ use crate::persist::{model_from_json, model_to_json, write_atomic};
 use crate::schedule::{Schedule, ScheduleState};
 use crate::{Error, Model, Result, Trainer, TrainerState};
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The `format` tag of checkpoint files.
 pub const FORMAT: &str = "mynet-checkpoint";
@@ -35,6 +35,8 @@ struct CheckpointFile {
 /// A checkpoint read back by [`load`].
 #[derive(Debug, Clone)]
 pub struct Checkpoint {
+    /// The file it was read from.
+    pub path: PathBuf,
     /// The model's parameters (and dropout settings).
     pub model: Model,
     /// The optimizer's state, if it has one.
@@ -54,13 +56,19 @@ impl Checkpoint {
     /// configuration as the original run) and returns the model.
     ///
     /// # Errors
-    /// As the `load_state` methods: state that does not fit the optimizer, schedule or trainer.
+    /// [`Error::ModelFile`] naming the checkpoint when its model is not the architecture the
+    /// trainer was built for (another hidden size, say); as the `load_state` methods for state
+    /// that does not fit the optimizer, schedule or trainer.
     pub fn restore(
         self,
         optimizer: &mut dyn Optimizer,
         schedule: Option<&mut dyn Schedule>,
         trainer: &mut Trainer,
     ) -> Result<Model> {
+        trainer.fits(&self.model).map_err(|e| Error::ModelFile {
+            path: self.path.clone(),
+            reason: format!("its model does not fit this run: {e}"),
+        })?;
         if let Some(state) = &self.optimizer {
             optimizer.load_state(state)?;
         }
@@ -136,6 +144,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
     }
     let model = model_from_json(file.model, path)?.model;
     Ok(Checkpoint {
+        path: path.to_path_buf(),
         model,
         optimizer: file.optimizer,
         schedule: file.schedule,

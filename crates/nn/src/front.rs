@@ -103,6 +103,29 @@ impl FrontBuffers {
     }
 
     /// Output of the last stage for the first `rows` samples.
+    /// [`Error::Shape`] unless `front` has the stages and output sizes these buffers were made
+    /// for.
+    pub(crate) fn fits(&self, front: &[FrontLayer]) -> Result<()> {
+        if self.acts.len() != front.len() {
+            return Err(Error::Shape {
+                what: "convolution/pooling stages (model vs trainer buffers)".into(),
+                expected: self.acts.len(),
+                got: front.len(),
+            });
+        }
+        for (i, (act, stage)) in self.acts.iter().zip(front).enumerate() {
+            let n = stage.output_shape().len();
+            if act.cols() != n {
+                return Err(Error::Shape {
+                    what: format!("outputs of stage {} (model vs trainer buffers)", i + 1),
+                    expected: act.cols(),
+                    got: n,
+                });
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn output(&self, rows: usize) -> MatRef<'_> {
         self.acts[self.acts.len() - 1].top_rows(rows)
     }

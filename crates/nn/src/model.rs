@@ -573,6 +573,51 @@ impl Workspace {
         }
     }
 
+    /// Checks that `model` is the architecture these buffers were made for (layer and front
+    /// output sizes, dropout buffers), so a model from elsewhere (a checkpoint, say) gives an
+    /// error instead of out-of-bounds writes.
+    ///
+    /// # Errors
+    /// [`Error::Shape`] naming the first layer that differs.
+    pub fn fits(&self, model: &Model) -> Result<()> {
+        let shape = |what: String, expected: usize, got: usize| {
+            if expected == got {
+                Ok(())
+            } else {
+                Err(Error::Shape {
+                    what,
+                    expected,
+                    got,
+                })
+            }
+        };
+        shape(
+            "dense layers (model vs trainer buffers)".into(),
+            self.acts.len(),
+            model.layers.len(),
+        )?;
+        for (i, (act, layer)) in self.acts.iter().zip(&model.layers).enumerate() {
+            shape(
+                format!(
+                    "outputs of dense layer {} (model vs trainer buffers)",
+                    i + 1
+                ),
+                act.cols(),
+                layer.d_output(),
+            )?;
+        }
+        for (i, (mask, &p)) in self.masks.iter().zip(&model.dropout).enumerate() {
+            if p > 0.0 && mask.scale.len() < self.max_batch * model.layers[i].d_output() {
+                return Err(Error::Config(format!(
+                    "dropout on dense layer {} was set after the trainer was built; build the \
+                     trainer for the model as it is",
+                    i + 1
+                )));
+            }
+        }
+        self.front.fits(&model.front)
+    }
+
     /// The largest batch the buffers hold.
     pub fn max_batch(&self) -> usize {
         self.max_batch

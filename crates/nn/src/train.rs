@@ -213,7 +213,24 @@ impl Trainer {
         &self.grads
     }
 
+    /// Checks that `model` has the architecture this trainer was built for (every training
+    /// and evaluation call checks it too).
+    ///
+    /// # Errors
+    /// [`Error::Shape`] (or [`Error::Config`] for dropout added afterwards) naming what differs.
+    pub fn fits(&self, model: &Model) -> Result<()> {
+        if self.inputs.cols() != model.d_input() {
+            return Err(Error::Shape {
+                what: "model inputs (model vs trainer buffers)".into(),
+                expected: self.inputs.cols(),
+                got: model.d_input(),
+            });
+        }
+        self.ws.fits(model)
+    }
+
     fn check_data(&self, model: &Model, data: &dyn Dataset) -> Result<()> {
+        self.fits(model)?;
         if data.input_dim() != model.d_input() {
             return Err(Error::Shape {
                 what: "dataset input size".into(),

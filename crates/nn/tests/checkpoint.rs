@@ -186,3 +186,54 @@ fn corrupt_or_foreign_checkpoints_are_rejected_with_the_file_name() {
     }
     assert!(checkpoint::load(&dir.path().join("missing.ckpt")).is_err());
 }
+
+#[test]
+fn a_checkpoint_of_another_architecture_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.ckpt");
+    // 4-8-3 saved, a 4-16-3 run resumes it.
+    let other = Model::mlp(
+        &[4, 8, 3],
+        Activation::Relu,
+        Activation::Identity,
+        true,
+        Init::He,
+        Init::Zeros,
+        &mut rng::stream(9, "init"),
+    )
+    .unwrap();
+    let first = fresh();
+    checkpoint::save(
+        &path,
+        &other,
+        &*first.optimizer,
+        None,
+        &first.trainer,
+        0,
+        &serde_json::Value::Null,
+    )
+    .unwrap();
+    let mut run = fresh();
+    let err = checkpoint::load(&path)
+        .unwrap()
+        .restore(&mut *run.optimizer, None, &mut run.trainer)
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("state.ckpt"), "{text}");
+    assert!(text.contains("expected 16, got 8"), "{text}");
+
+    // The trainer also refuses to train or evaluate a model it was not built for.
+    let err = run
+        .trainer
+        .train_epoch(
+            &mut other.clone(),
+            &mut *run.optimizer,
+            0.1,
+            &data(),
+            1,
+            &mut nn::NoObserver,
+        )
+        .unwrap_err();
+    assert!(matches!(err, nn::Error::Shape { .. }), "{err}");
+    assert!(run.trainer.evaluate(&other, &data()).is_err());
+}
