@@ -34,3 +34,6 @@ if [ -d "${MYNET_DATA_DIR:-/nonexistent}/mnist" ]; then
 else
   echo "skipping all --quick: MYNET_DATA_DIR not set"
 fi
+
+step "benchmark smoke run: bench --quick (every configuration and backend, not timed)"
+target/release/bench-runner bench --quick --threads 2
