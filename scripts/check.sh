@@ -27,13 +27,14 @@ step "backend comparison: exp3-epochs on a slice with each backend"
 scripts/compare-backends.sh
 
 step "experiments: bench-runner all --quick (pure backend)"
+cargo build --release --quiet -p bench-runner --features blas # no-op after compare-backends.sh
 if [ -d "${MYNET_DATA_DIR:-/nonexistent}/mnist" ]; then
   out=$(mktemp -d)
-  target/release/bench-runner all --quick --backend pure --out "$out"
+  "${CARGO_TARGET_DIR:-target}/release/bench-runner" all --quick --backend pure --out "$out"
   rm -rf "$out"
 else
   echo "skipping all --quick: MYNET_DATA_DIR not set"
 fi
 
 step "benchmark smoke run: bench --quick (every configuration and backend, not timed)"
-target/release/bench-runner bench --quick --threads 2
+"${CARGO_TARGET_DIR:-target}/release/bench-runner" bench --quick --threads 2

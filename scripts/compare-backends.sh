@@ -12,7 +12,7 @@ cargo build --release --quiet -p bench-runner --features blas
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 acc() {
-  target/release/bench-runner exp3-epochs --limit-train 2000 --epochs 1 --threads 2 \
+  "${CARGO_TARGET_DIR:-target}/release/bench-runner" exp3-epochs --limit-train 2000 --epochs 1 --threads 2 \
     --data-dir "$data_root/mnist" --out "$out/$1" --backend "$1" >/dev/null
   tail -n 1 "$out/$1"/exp3-epochs-*/metrics.csv | cut -d, -f4
 }

@@ -35,7 +35,7 @@ step "build bench-runner (release)"
 features=()
 if pkg-config --exists openblas 2>/dev/null; then features=(--features blas); fi
 cargo build --release --quiet -p bench-runner "${features[@]}"
-BIN="$PWD/target/release/bench-runner"
+BIN="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/release/bench-runner"
 
 DIR=$(mktemp -d /tmp/mynet-slurm-test.XXXXXX)
 chmod 711 "$DIR" # munged wants every folder above its socket searchable
