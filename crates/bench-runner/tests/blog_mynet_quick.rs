@@ -2,108 +2,21 @@
 //! the MNIST ones read `$MYNET_DATA_DIR/mnist` and are skipped (with a printed line) when the
 //! variable is unset.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bench-runner");
+use std::path::Path;
 
-/// `$MYNET_DATA_DIR/mnist`, or `None` after printing the skip line.
-fn mnist_dir() -> Option<PathBuf> {
-    match std::env::var_os("MYNET_DATA_DIR").filter(|v| !v.is_empty()) {
-        Some(root) => Some(PathBuf::from(root).join("mnist")),
-        None => {
-            println!("skipping: MYNET_DATA_DIR not set");
-            None
-        }
-    }
+use common::{mnist_dir, QuickRun, Table};
+
+/// Runs `experiment --quick` on two threads, on `data` when given.
+fn quick_run(experiment: &str, data: Option<&Path>) -> QuickRun {
+    QuickRun::new(&[experiment, "--quick", "--threads", "2"], data)
 }
 
-/// A finished `--quick` run: its output root (kept alive), run directory and stdout.
-struct Run {
-    _out: tempfile::TempDir,
-    dir: PathBuf,
-    stdout: String,
-}
-
-impl Run {
-    fn new(experiment: &str, data: Option<&Path>) -> Self {
-        let out = tempfile::tempdir().unwrap();
-        let mut cmd = Command::new(BIN);
-        cmd.args([experiment, "--quick", "--threads", "2", "--out"])
-            .arg(out.path());
-        if let Some(d) = data {
-            cmd.arg("--data-dir").arg(d);
-        }
-        let output = cmd.output().expect("the bench-runner binary runs");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "{experiment} failed ({}):\n{stdout}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let dirs: Vec<PathBuf> = std::fs::read_dir(out.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir())
-            .collect();
-        assert_eq!(dirs.len(), 1, "one run directory: {dirs:?}");
-        let dir = dirs.into_iter().next().unwrap();
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with(&format!("{experiment}-")), "{name}");
-        let config: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-        assert_eq!(config["config"]["experiment"], experiment);
-        assert_eq!(config["config"]["quick"], true);
-        Self {
-            _out: out,
-            dir,
-            stdout,
-        }
-    }
-
-    /// Every file exists; PNGs start with the PNG magic, JSON files parse.
-    fn assert_files(&self, files: &[&str]) {
-        for file in files {
-            let path = self.dir.join(file);
-            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            if file.ends_with(".png") {
-                assert!(
-                    bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-                    "{file} is not a PNG"
-                );
-            } else if file.ends_with(".json") {
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .unwrap_or_else(|e| panic!("{file}: {e}"));
-            }
-        }
-    }
-
-    /// `file` as a table of column name → cells.
-    fn csv(&self, file: &str) -> Csv {
-        let mut reader = csv::Reader::from_path(self.dir.join(file)).unwrap();
-        let headers = reader.headers().unwrap().clone();
-        let rows = reader.records().collect::<Result<Vec<_>, _>>().unwrap();
-        assert!(!rows.is_empty(), "{file} has no rows");
-        Csv { headers, rows }
-    }
-}
-
-struct Csv {
-    headers: csv::StringRecord,
-    rows: Vec<csv::StringRecord>,
-}
-
-impl Csv {
-    fn index(&self, name: &str) -> usize {
-        self.headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.headers))
-    }
-
+/// The blog and mynet checks of a CSV table.
+impl Table {
     /// The non-empty cells of column `name`, parsed as numbers.
-    fn numbers(&self, name: &str) -> Vec<f64> {
+    fn present_numbers(&self, name: &str) -> Vec<f64> {
         let i = self.index(name);
         self.rows
             .iter()
@@ -115,14 +28,9 @@ impl Csv {
             .collect()
     }
 
-    fn strings(&self, name: &str) -> Vec<String> {
-        let i = self.index(name);
-        self.rows.iter().map(|r| r[i].to_string()).collect()
-    }
-
     /// Accuracies lie in [0, 1].
     fn assert_accuracy(&self, name: &str) {
-        for a in self.numbers(name) {
+        for a in self.present_numbers(name) {
             assert!((0.0..=1.0).contains(&a), "{name} = {a}");
         }
     }
@@ -148,7 +56,7 @@ impl Csv {
 
 #[test]
 fn blog_synthetic_quick() {
-    let run = Run::new("blog-synthetic", None);
+    let run = quick_run("blog-synthetic", None);
     run.assert_files(&[
         "config.json",
         "metrics.csv",
@@ -157,16 +65,14 @@ fn blog_synthetic_quick() {
         "worked_example.json",
     ]);
     let m = run.csv("metrics.csv");
-    assert_eq!(m.numbers("epoch"), vec![1.0, 2.0, 3.0]);
+    assert_eq!(m.present_numbers("epoch"), vec![1.0, 2.0, 3.0]);
     m.assert_losses("train_loss");
     m.assert_losses("validation_loss");
     m.assert_accuracy("validation_accuracy");
     // The worked example is printed with its gradients.
     assert!(run.stdout.contains("worked example"), "{}", run.stdout);
     assert!(run.stdout.contains("∂L/∂W1"), "{}", run.stdout);
-    let example: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.dir.join("worked_example.json")).unwrap())
-            .unwrap();
+    let example = common::read_json(&run.dir.join("worked_example.json"));
     let loss = example["loss"].as_f64().unwrap();
     assert!(
         (loss - 0.077_149).abs() < 1e-5,
@@ -177,7 +83,7 @@ fn blog_synthetic_quick() {
 #[test]
 fn blog_mnist_quick() {
     let Some(data) = mnist_dir() else { return };
-    let run = Run::new("blog-mnist", Some(&data));
+    let run = quick_run("blog-mnist", Some(&data));
     run.assert_files(&[
         "config.json",
         "metrics.csv",
@@ -196,22 +102,21 @@ fn blog_mnist_quick() {
     m.assert_losses("validation_loss");
     m.assert_accuracy("validation_accuracy");
     m.assert_accuracy("test_accuracy");
-    let runs = m.strings("run");
+    let runs = m.column("run");
     assert!(runs.iter().any(|r| r == "final"), "{runs:?}");
     for lr in ["0.001", "0.003", "0.01", "0.03"] {
-        assert!(m.strings("lr").iter().any(|l| l == lr), "lr {lr} missing");
+        assert!(m.column("lr").iter().any(|l| l == lr), "lr {lr} missing");
     }
     let b = run.csv("batches.csv");
     b.assert_losses("loss");
     b.assert_losses("moving_average");
     let band = run.csv("loss_mean_std.csv");
-    assert!(band.numbers("inits").iter().all(|&n| n >= 3.0));
+    assert!(band.present_numbers("inits").iter().all(|&n| n >= 3.0));
     assert!(band
-        .numbers("std")
+        .present_numbers("std")
         .iter()
         .all(|s| s.is_finite() && *s >= 0.0));
-    let cm: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.dir.join("confusion.json")).unwrap()).unwrap();
+    let cm = common::read_json(&run.dir.join("confusion.json"));
     let total: u64 = cm["counts"]
         .as_array()
         .unwrap()
@@ -226,7 +131,7 @@ fn blog_mnist_quick() {
 #[test]
 fn mynet_lr_quick_records_every_rate_including_500() {
     let Some(data) = mnist_dir() else { return };
-    let run = Run::new("mynet-lr", Some(&data));
+    let run = quick_run("mynet-lr", Some(&data));
     run.assert_files(&[
         "config.json",
         "metrics.csv",
@@ -239,12 +144,12 @@ fn mynet_lr_quick_records_every_rate_including_500() {
     m.assert_accuracy("test_accuracy_100");
     m.assert_losses("train_loss");
     m.assert_losses("test_loss");
-    let runs = m.strings("run");
+    let runs = m.column("run");
     for lr in ["lr 0.1", "lr 5", "lr 10", "lr 100", "lr 500"] {
         assert!(runs.iter().any(|r| r == lr), "{lr} not recorded: {runs:?}");
     }
     // lr 500 ran to the end of its budget or stopped with a row marked diverged.
-    let (steps, div) = (m.numbers("step"), m.strings("diverged"));
+    let (steps, div) = (m.present_numbers("step"), m.column("diverged"));
     let last500 = (0..runs.len())
         .rev()
         .find(|&i| runs[i] == "lr 500")
@@ -254,7 +159,7 @@ fn mynet_lr_quick_records_every_rate_including_500() {
         "lr 500 row {last500}"
     );
     // Seed-convention rates are recorded beside the mean-gradient rates actually used.
-    let (lr, lr_mean) = (m.numbers("lr"), m.numbers("lr_mean"));
+    let (lr, lr_mean) = (m.present_numbers("lr"), m.present_numbers("lr_mean"));
     for (a, b) in lr.iter().zip(&lr_mean) {
         assert!(
             (a / 13.0 - b).abs() < 1e-9 * a.max(1.0),
@@ -267,7 +172,7 @@ fn mynet_lr_quick_records_every_rate_including_500() {
 #[test]
 fn mynet_auto_lr_quick() {
     let Some(data) = mnist_dir() else { return };
-    let run = Run::new("mynet-auto-lr", Some(&data));
+    let run = quick_run("mynet-auto-lr", Some(&data));
     run.assert_files(&[
         "config.json",
         "metrics.csv",
@@ -279,12 +184,12 @@ fn mynet_auto_lr_quick() {
     m.assert_accuracy("test_accuracy");
     m.assert_accuracy("val_accuracy");
     m.assert_losses("train_loss");
-    let runs = m.strings("run");
+    let runs = m.column("run");
     assert!(runs.iter().any(|r| r.starts_with("fixed lr")), "{runs:?}");
     assert!(runs.iter().any(|r| r.starts_with("plateau")), "{runs:?}");
     // The schedule never raises the rate.
     let lrs: Vec<f64> = m
-        .numbers("lr")
+        .present_numbers("lr")
         .into_iter()
         .zip(&runs)
         .filter(|(_, r)| r.starts_with("plateau"))

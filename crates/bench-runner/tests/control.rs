@@ -2,23 +2,20 @@
 //! uninterrupted run; SIGKILL while checkpoints are being written never leaves a corrupt one;
 //! resuming with other flags is refused.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn data_dir() -> Option<PathBuf> {
-    match std::env::var_os("MYNET_DATA_DIR") {
-        Some(d) => Some(PathBuf::from(d).join("mnist")),
-        None => {
-            println!("skipping: MYNET_DATA_DIR not set");
-            None
-        }
-    }
-}
+use common::{mnist_dir, read_json, run_dir, BIN};
+
+/// The experiment every test here runs.
+const EXPERIMENT: &str = "exp3-epochs";
 
 fn args(data: &Path, out: &Path, epochs: usize) -> Vec<String> {
     let mut a: Vec<String> = [
-        "exp3-epochs",
+        EXPERIMENT,
         "--limit-train",
         "2000",
         "--batch-size",
@@ -40,7 +37,7 @@ fn args(data: &Path, out: &Path, epochs: usize) -> Vec<String> {
 }
 
 fn spawn(args: &[String], extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_bench-runner"))
+    Command::new(BIN)
         .args(args)
         .args(extra)
         .stdin(Stdio::null())
@@ -62,16 +59,7 @@ fn wait_run_dir(out: &Path) -> PathBuf {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    only_run_dir(out)
-}
-
-fn only_run_dir(out: &Path) -> PathBuf {
-    let dirs: Vec<_> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    dirs[0].clone()
+    run_dir(out, EXPERIMENT)
 }
 
 fn signal(child: &Child, sig: &str) {
@@ -92,17 +80,15 @@ fn wait_for(path: &Path, limit: Duration) {
 }
 
 fn weights(run: &Path) -> serde_json::Value {
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.join("model.json")).unwrap()).unwrap();
-    v["layers"].clone()
+    read_json(&run.join("model.json"))["layers"].clone()
 }
 
 #[test]
 fn ctrl_c_then_resume_matches_an_uninterrupted_run() {
-    let Some(data) = data_dir() else { return };
+    let Some(data) = mnist_dir() else { return };
     let tmp = tempfile::tempdir().unwrap();
     const EPOCHS: usize = 30;
-    let straight = Command::new(env!("CARGO_BIN_EXE_bench-runner"))
+    let straight = Command::new(BIN)
         .args(args(&data, &tmp.path().join("a"), EPOCHS))
         .stdin(Stdio::null())
         .output()
@@ -127,7 +113,7 @@ fn ctrl_c_then_resume_matches_an_uninterrupted_run() {
         .unwrap_or(0);
     assert!(rows_before <= EPOCHS, "interrupted before the end");
 
-    let resumed = Command::new(env!("CARGO_BIN_EXE_bench-runner"))
+    let resumed = Command::new(BIN)
         .args(&base)
         .args([
             "--checkpoint-every",
@@ -145,7 +131,7 @@ fn ctrl_c_then_resume_matches_an_uninterrupted_run() {
     );
     assert_eq!(
         weights(&run),
-        weights(&only_run_dir(&tmp.path().join("a"))),
+        weights(&run_dir(&tmp.path().join("a"), EXPERIMENT)),
         "bit-identical weights"
     );
     let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
@@ -158,7 +144,7 @@ fn ctrl_c_then_resume_matches_an_uninterrupted_run() {
 
 #[test]
 fn sigkill_during_checkpoint_writes_never_leaves_a_corrupt_checkpoint() {
-    let Some(data) = data_dir() else { return };
+    let Some(data) = mnist_dir() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("k");
     let base = args(&data, &out, 1000);
@@ -184,18 +170,18 @@ fn sigkill_during_checkpoint_writes_never_leaves_a_corrupt_checkpoint() {
 
 #[test]
 fn resuming_with_different_flags_is_refused_in_one_line() {
-    let Some(data) = data_dir() else { return };
+    let Some(data) = mnist_dir() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("r");
-    let ok = Command::new(env!("CARGO_BIN_EXE_bench-runner"))
+    let ok = Command::new(BIN)
         .args(args(&data, &out, 1))
         .args(["--checkpoint-every", "1000"])
         .stdin(Stdio::null())
         .output()
         .unwrap();
     assert!(ok.status.success());
-    let run = only_run_dir(&out);
-    let other = Command::new(env!("CARGO_BIN_EXE_bench-runner"))
+    let run = run_dir(&out, EXPERIMENT);
+    let other = Command::new(BIN)
         .args(args(&data, &out, 2))
         .args(["--lr", "0.5", "--resume", run.to_str().unwrap()])
         .stdin(Stdio::null())

@@ -3,10 +3,11 @@
 //! (skipped with a printed line when the variable is unset), plus hostile metadata files at
 //! binary level: exit code 2 and one `error:` line naming the file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bench-runner");
+use std::process::Command;
+
+use common::{esc50_dir, QuickRun, BIN};
 
 /// Files every training subcommand writes.
 const TRAIN_FILES: &[&str] = &[
@@ -20,109 +21,33 @@ const TRAIN_FILES: &[&str] = &[
     "fold_accuracy.png",
 ];
 
-/// `$MYNET_DATA_DIR/esc50`, or `None` after printing the skip line.
-fn esc50_dir() -> Option<PathBuf> {
-    match std::env::var_os("MYNET_DATA_DIR").filter(|v| !v.is_empty()) {
-        Some(root) => Some(PathBuf::from(root).join("esc50")),
-        None => {
-            println!("skipping: MYNET_DATA_DIR not set");
-            None
-        }
-    }
+/// Runs `experiment --quick --esc10` on `$MYNET_DATA_DIR/esc50` with a fresh feature cache;
+/// `None` when the data is not available.
+fn quick_run(experiment: &str) -> Option<QuickRun> {
+    let data = esc50_dir()?;
+    let cache = tempfile::tempdir().unwrap();
+    let args = [
+        experiment,
+        "--quick",
+        "--esc10",
+        "--threads",
+        "2",
+        "--cache-dir",
+        cache.path().to_str().unwrap(),
+    ];
+    let run = QuickRun::new(&args, Some(&data));
+    assert_eq!(run.config["config"]["data"]["esc10"], true);
+    Some(run)
 }
 
-fn run_bin(args: &[&str], out: &Path, data_dir: &Path, cache: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .args(["--quick", "--esc10", "--threads", "2", "--out"])
-        .arg(out)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--cache-dir")
-        .arg(cache)
-        .output()
-        .expect("the bench-runner binary runs")
-}
-
-/// A finished `--quick` run: its directory and `metrics.csv`.
-struct QuickRun {
-    _out: tempfile::TempDir,
-    dir: PathBuf,
-    headers: csv::StringRecord,
-    rows: Vec<csv::StringRecord>,
-}
-
+/// The ESC-50 checks of a finished run.
 impl QuickRun {
-    /// Runs `args --quick --esc10`; `None` when the data is not available.
-    fn new(args: &[&str]) -> Option<Self> {
-        let data = esc50_dir()?;
-        let out = tempfile::tempdir().unwrap();
-        let cache = tempfile::tempdir().unwrap();
-        let output = run_bin(args, out.path(), &data, cache.path());
-        assert!(
-            output.status.success(),
-            "{args:?} failed ({}):\n{}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let dirs: Vec<PathBuf> = std::fs::read_dir(out.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        assert_eq!(dirs.len(), 1, "one run directory: {dirs:?}");
-        let dir = dirs.into_iter().next().unwrap();
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with(&format!("{}-", args[0])), "{name}");
-        let config: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-        assert_eq!(config["config"]["experiment"], args[0]);
-        assert_eq!(config["config"]["quick"], true);
-        assert_eq!(config["config"]["data"]["esc10"], true);
-        let mut reader = csv::Reader::from_path(dir.join("metrics.csv")).unwrap();
-        let headers = reader.headers().unwrap().clone();
-        let rows = reader.records().collect::<Result<Vec<_>, _>>().unwrap();
-        Some(Self {
-            _out: out,
-            dir,
-            headers,
-            rows,
-        })
-    }
-
-    /// Every file exists; PNGs start with the PNG magic bytes, JSON files parse.
-    fn assert_files(&self, files: &[&str]) {
-        for file in files {
-            let path = self.dir.join(file);
-            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            if file.ends_with(".png") {
-                assert!(
-                    bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-                    "{file} is not a PNG"
-                );
-            } else if file.ends_with(".json") {
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .unwrap_or_else(|e| panic!("{file}: {e}"));
-            }
-        }
-    }
-
-    /// Column `name` of `metrics.csv`.
-    fn column(&self, name: &str) -> Vec<String> {
-        let i = self
-            .headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.headers));
-        self.rows.iter().map(|r| r[i].to_string()).collect()
-    }
-
     /// Checks a training run's metrics: `settings` in order, folds 1 and 2, epochs 1 and 2,
     /// accuracies in [0, 1], finite losses and seconds.
     fn assert_training(&self, settings: &[&str]) {
         self.assert_files(TRAIN_FILES);
         assert_eq!(
-            self.rows.len(),
+            self.metrics.rows.len(),
             settings.len() * 2 * 2,
             "settings × folds × epochs"
         );
@@ -148,8 +73,7 @@ impl QuickRun {
         let mut folds = self.column("fold");
         folds.dedup();
         assert_eq!(folds.len(), settings.len() * 2, "{folds:?}");
-        let summary: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(self.dir.join("summary.json")).unwrap()).unwrap();
+        let summary = common::read_json(&self.dir.join("summary.json"));
         for (entry, name) in summary["settings"].as_array().unwrap().iter().zip(settings) {
             assert_eq!(entry["setting"], *name);
             let mean = entry["mean_accuracy"].as_f64().unwrap();
@@ -160,13 +84,15 @@ impl QuickRun {
     /// `metrics.csv` without the timing columns (which differ between runs).
     fn untimed(&self) -> Vec<Vec<String>> {
         let keep: Vec<usize> = self
+            .metrics
             .headers
             .iter()
             .enumerate()
             .filter(|(_, h)| !h.ends_with("seconds"))
             .map(|(i, _)| i)
             .collect();
-        self.rows
+        self.metrics
+            .rows
             .iter()
             .map(|r| keep.iter().map(|&i| r[i].to_string()).collect())
             .collect()
@@ -175,7 +101,7 @@ impl QuickRun {
 
 #[test]
 fn spectrogram_quick_draws_one_png_per_class() {
-    let Some(run) = QuickRun::new(&["esc50-spectrogram"]) else {
+    let Some(run) = quick_run("esc50-spectrogram") else {
         return;
     };
     let pngs = run.column("png");
@@ -192,7 +118,7 @@ fn spectrogram_quick_draws_one_png_per_class() {
 
 #[test]
 fn mlp_quick_runs_waveform_and_logmel() {
-    let Some(run) = QuickRun::new(&["esc50-mlp"]) else {
+    let Some(run) = quick_run("esc50-mlp") else {
         return;
     };
     run.assert_training(&["waveform", "logmel"]);
@@ -200,7 +126,7 @@ fn mlp_quick_runs_waveform_and_logmel() {
 
 #[test]
 fn downscaled_quick_runs_both_images() {
-    let Some(run) = QuickRun::new(&["esc50-downscaled"]) else {
+    let Some(run) = quick_run("esc50-downscaled") else {
         return;
     };
     run.assert_training(&["waveform-image", "logmel-image"]);
@@ -208,12 +134,12 @@ fn downscaled_quick_runs_both_images() {
 
 #[test]
 fn cnn_quick_is_reproducible() {
-    let Some(a) = QuickRun::new(&["esc50-cnn"]) else {
+    let Some(a) = quick_run("esc50-cnn") else {
         return;
     };
     a.assert_training(&["cnn"]);
     a.assert_files(&["model.json", "confusion.json"]);
-    let b = QuickRun::new(&["esc50-cnn"]).unwrap();
+    let b = quick_run("esc50-cnn").unwrap();
     assert_eq!(
         a.untimed(),
         b.untimed(),

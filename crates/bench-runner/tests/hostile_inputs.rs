@@ -10,13 +10,15 @@
 //! The library-level versions of these cases are in `crates/data/tests/` and
 //! `crates/nn/tests/training.rs`; see docs/reliability.md.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use common::{mnist_dir, BIN};
 use data::idx::{write_images, write_labels, IdxImages};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bench-runner");
 const TRAIN_IMAGES: &str = "train-images-idx3-ubyte";
 const TRAIN_LABELS: &str = "train-labels-idx1-ubyte";
 const TEST_IMAGES: &str = "t10k-images-idx3-ubyte";
@@ -297,11 +299,7 @@ fn truncated_gzip_is_a_one_line_error() {
 
 #[test]
 fn truncated_real_gzip_is_a_one_line_error() {
-    let Some(real) = std::env::var_os("MYNET_DATA_DIR").map(|d| PathBuf::from(d).join("mnist"))
-    else {
-        println!("skipping: MYNET_DATA_DIR not set");
-        return;
-    };
+    let Some(real) = mnist_dir() else { return };
     let data = tempfile::tempdir().unwrap();
     for name in [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS] {
         let file = format!("{name}.gz");

@@ -3,11 +3,11 @@
 //! (skipped with a printed line when the variable is unset), plus a bad-flag check, which needs
 //! no data.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bench-runner");
+use std::collections::BTreeMap;
+
+use common::{mnist_dir, QuickRun};
 
 /// Files every Nielsen-family run writes.
 const RUN_FILES: &[&str] = &[
@@ -19,111 +19,18 @@ const RUN_FILES: &[&str] = &[
     "accuracy_zoom.png",
 ];
 
-/// `$MYNET_DATA_DIR/mnist`, or `None` after printing the skip line.
-fn mnist_dir() -> Option<PathBuf> {
-    match std::env::var_os("MYNET_DATA_DIR").filter(|v| !v.is_empty()) {
-        Some(root) => Some(PathBuf::from(root).join("mnist")),
-        None => {
-            println!("skipping: MYNET_DATA_DIR not set");
-            None
-        }
-    }
+/// Runs `args --quick` on `threads` threads on `$MYNET_DATA_DIR/mnist`; `None` when the data
+/// is not available.
+fn quick_run(args: &[&str], threads: usize) -> Option<QuickRun> {
+    let data = mnist_dir()?;
+    let threads = threads.to_string();
+    let mut args = args.to_vec();
+    args.extend(["--quick", "--threads", &threads]);
+    Some(QuickRun::new(&args, Some(&data)))
 }
 
-fn run_bin(args: &[&str], threads: usize, out: &Path, data_dir: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .args(["--quick", "--threads", &threads.to_string(), "--out"])
-        .arg(out)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .expect("the bench-runner binary runs")
-}
-
-/// A finished `--quick` run: its directory, stdout, config and metrics.
-struct QuickRun {
-    _out: tempfile::TempDir,
-    dir: PathBuf,
-    stdout: String,
-    config: serde_json::Value,
-    headers: csv::StringRecord,
-    rows: Vec<csv::StringRecord>,
-}
-
+/// The Nielsen-family checks of a finished run.
 impl QuickRun {
-    /// Runs `args --quick` on `threads` threads; `None` when the data is not available.
-    fn new(args: &[&str], threads: usize) -> Option<Self> {
-        let data = mnist_dir()?;
-        let out = tempfile::tempdir().unwrap();
-        let output = run_bin(args, threads, out.path(), &data);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "{args:?} failed ({}):\n{stdout}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let dirs: Vec<PathBuf> = std::fs::read_dir(out.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        assert_eq!(dirs.len(), 1, "one run directory: {dirs:?}");
-        let dir = dirs.into_iter().next().unwrap();
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with(&format!("{}-", args[0])), "{name}");
-        let config: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-        assert_eq!(config["config"]["experiment"], args[0]);
-        assert_eq!(config["config"]["quick"], true);
-        let mut reader = csv::Reader::from_path(dir.join("metrics.csv")).unwrap();
-        let headers = reader.headers().unwrap().clone();
-        let rows = reader.records().collect::<Result<Vec<_>, _>>().unwrap();
-        Some(Self {
-            _out: out,
-            dir,
-            stdout,
-            config,
-            headers,
-            rows,
-        })
-    }
-
-    /// Every file exists; PNGs start with the PNG magic bytes, JSON files parse.
-    fn assert_files(&self, files: &[&str]) {
-        for file in files {
-            let path = self.dir.join(file);
-            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            if file.ends_with(".png") {
-                assert!(
-                    bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-                    "{file} is not a PNG"
-                );
-            } else if file.ends_with(".json") {
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .unwrap_or_else(|e| panic!("{file}: {e}"));
-            }
-        }
-    }
-
-    /// Column `name` of `metrics.csv`.
-    fn column(&self, name: &str) -> Vec<String> {
-        let i = self
-            .headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.headers));
-        self.rows.iter().map(|r| r[i].to_string()).collect()
-    }
-
-    /// Column `name` of `metrics.csv`, as numbers.
-    fn numbers(&self, name: &str) -> Vec<f64> {
-        self.column(name)
-            .iter()
-            .map(|v| v.parse().unwrap_or_else(|e| panic!("{name} = {v}: {e}")))
-            .collect()
-    }
-
     /// The setting names in `config.json`.
     fn settings(&self) -> Vec<String> {
         self.config["config"]["settings"]
@@ -145,7 +52,7 @@ impl QuickRun {
         let epochs = self.config["config"]["epochs"].as_u64().unwrap() as usize;
         let settings = self.settings();
         assert_eq!(settings.len(), expected_settings);
-        assert_eq!(self.rows.len(), settings.len() * epochs);
+        assert_eq!(self.metrics.rows.len(), settings.len() * epochs);
         let mut seen: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for (s, e) in self
             .column("setting")
@@ -166,7 +73,7 @@ impl QuickRun {
 
 #[test]
 fn nielsen_quick() {
-    let Some(run) = QuickRun::new(&["nielsen"], 2) else {
+    let Some(run) = quick_run(&["nielsen"], 2) else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -180,8 +87,7 @@ fn nielsen_quick() {
             && l.ends_with(" %")));
     }
     // network.py's layout: biases as column vectors, weights (out, in).
-    let net: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.dir.join("network.json")).unwrap()).unwrap();
+    let net = common::read_json(&run.dir.join("network.json"));
     assert_eq!(net["num_layers"], 3);
     assert_eq!(net["sizes"], serde_json::json!([784, 30, 10]));
     let (biases, weights) = (
@@ -200,7 +106,7 @@ fn nielsen_quick() {
 
 #[test]
 fn variants_quick_with_draw() {
-    let Some(run) = QuickRun::new(&["variants", "--draw", "--draw-count", "3"], 2) else {
+    let Some(run) = quick_run(&["variants", "--draw", "--draw-count", "3"], 2) else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -223,7 +129,7 @@ fn variants_quick_with_draw() {
 
 #[test]
 fn batch_size_quick_per_example() {
-    let Some(run) = QuickRun::new(&["batch-size", "--per-example", "--sizes", "10,30"], 2) else {
+    let Some(run) = quick_run(&["batch-size", "--per-example", "--sizes", "10,30"], 2) else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -241,7 +147,7 @@ fn batch_size_quick_per_example() {
 
 #[test]
 fn batch_size_quick() {
-    let Some(run) = QuickRun::new(&["batch-size"], 2) else {
+    let Some(run) = quick_run(&["batch-size"], 2) else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -251,7 +157,7 @@ fn batch_size_quick() {
 
 #[test]
 fn l2_sweep_quick() {
-    let Some(run) = QuickRun::new(&["l2-sweep"], 2) else {
+    let Some(run) = quick_run(&["l2-sweep"], 2) else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -261,16 +167,16 @@ fn l2_sweep_quick() {
 /// Everything but the timings is the same on 1 and 2 threads.
 #[test]
 fn eta_sweep_quick_does_not_depend_on_threads() {
-    let Some(one) = QuickRun::new(&["eta-sweep"], 1) else {
+    let Some(one) = quick_run(&["eta-sweep"], 1) else {
         return;
     };
-    let two = QuickRun::new(&["eta-sweep"], 2).unwrap();
+    let two = quick_run(&["eta-sweep"], 2).unwrap();
     for run in [&one, &two] {
         run.assert_files(RUN_FILES);
         run.assert_metrics(3);
     }
-    assert_eq!(one.headers, two.headers);
-    for column in one.headers.iter().filter(|&h| h != "seconds") {
+    assert_eq!(one.metrics.headers, two.metrics.headers);
+    for column in one.metrics.headers.iter().filter(|&h| h != "seconds") {
         assert_eq!(one.column(column), two.column(column), "column {column}");
     }
 }
@@ -283,14 +189,7 @@ fn bad_flags_are_one_line_errors() {
         &["eta-sweep", "--etas", "0"][..],
         &["nielsen", "--epochs", "0"][..],
     ] {
-        let output = Command::new(BIN)
-            .args(args)
-            .arg("--out")
-            .arg(out.path())
-            .arg("--data-dir")
-            .arg(out.path().join("no-data"))
-            .output()
-            .unwrap();
+        let output = common::bench(args, out.path(), Some(&out.path().join("no-data")));
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");

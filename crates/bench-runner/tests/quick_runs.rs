@@ -2,124 +2,25 @@
 //! `$MYNET_DATA_DIR/mnist` (skipped with a printed line when the variable is unset), plus the
 //! bad-input path, which needs no data.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_bench-runner");
+use common::{bench, mnist_dir, QuickRun};
 
-/// `$MYNET_DATA_DIR/mnist`, or `None` after printing the skip line.
-fn mnist_dir() -> Option<PathBuf> {
-    match std::env::var_os("MYNET_DATA_DIR").filter(|v| !v.is_empty()) {
-        Some(root) => Some(PathBuf::from(root).join("mnist")),
-        None => {
-            println!("skipping: MYNET_DATA_DIR not set");
-            None
-        }
-    }
+/// Runs `experiment --quick` on two threads on `$MYNET_DATA_DIR/mnist`; `None` when the data
+/// is not available.
+fn quick_run(experiment: &str) -> Option<QuickRun> {
+    let data = mnist_dir()?;
+    Some(QuickRun::new(
+        &[experiment, "--quick", "--threads", "2"],
+        Some(&data),
+    ))
 }
 
-fn run(args: &[&str], out: &Path, data_dir: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .args(["--threads", "2", "--out"])
-        .arg(out)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .output()
-        .expect("the bench-runner binary runs")
-}
-
-/// A finished `--quick` run of `experiment`: its run directory, config and metrics rows.
-struct QuickRun {
-    _out: tempfile::TempDir,
-    dir: PathBuf,
-    stdout: String,
-    config: serde_json::Value,
-    rows: Vec<csv::StringRecord>,
-    headers: csv::StringRecord,
-}
-
+/// The Rashid-experiment checks of a finished run.
 impl QuickRun {
-    /// Runs `experiment --quick`; `None` when the data is not available.
-    fn new(experiment: &str) -> Option<Self> {
-        let data = mnist_dir()?;
-        let out = tempfile::tempdir().unwrap();
-        let output = run(&[experiment, "--quick"], out.path(), &data);
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        assert!(
-            output.status.success(),
-            "{experiment} failed ({}):\n{stdout}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let dirs: Vec<PathBuf> = std::fs::read_dir(out.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.is_dir()
-                    && p.file_name()
-                        .unwrap()
-                        .to_string_lossy()
-                        .starts_with(&format!("{experiment}-"))
-            })
-            .collect();
-        assert_eq!(
-            dirs.len(),
-            1,
-            "one run directory for {experiment}: {dirs:?}"
-        );
-        let dir = dirs.into_iter().next().unwrap();
-        let config: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-        assert_eq!(config["config"]["experiment"], experiment);
-        assert_eq!(config["config"]["quick"], true);
-        let mut reader = csv::Reader::from_path(dir.join("metrics.csv")).unwrap();
-        let headers = reader.headers().unwrap().clone();
-        let rows = reader.records().collect::<Result<Vec<_>, _>>().unwrap();
-        Some(Self {
-            _out: out,
-            dir,
-            stdout,
-            config,
-            rows,
-            headers,
-        })
-    }
-
-    /// Asserts every file in `files` exists; `.png` / `.gif` files must start with their magic
-    /// bytes and `.json` files must parse.
-    fn assert_files(&self, files: &[&str]) {
-        for file in files {
-            let path = self.dir.join(file);
-            let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            if file.ends_with(".png") {
-                assert!(
-                    bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-                    "{file} is not a PNG"
-                );
-            } else if file.ends_with(".gif") {
-                assert!(bytes.starts_with(b"GIF89a"), "{file} is not a GIF");
-            } else if file.ends_with(".json") {
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .unwrap_or_else(|e| panic!("{file}: {e}"));
-            }
-        }
-    }
-
-    /// The values of column `name`, parsed as numbers.
-    fn column(&self, name: &str) -> Vec<f64> {
-        let i = self
-            .headers
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name} in {:?}", self.headers));
-        self.rows
-            .iter()
-            .map(|r| r[i].parse::<f64>().unwrap())
-            .collect()
-    }
-
     /// A whole-number setting from `config.json`.
     fn config_usize(&self, key: &str) -> usize {
         self.config["config"][key].as_u64().unwrap() as usize
@@ -137,7 +38,7 @@ impl QuickRun {
 
     /// Test accuracies are in [0, 1]; the summary names the seed.
     fn assert_scores(&self) {
-        for a in self.column("test_accuracy") {
+        for a in self.numbers("test_accuracy") {
             assert!((0.0..=1.0).contains(&a), "accuracy {a} outside [0, 1]");
         }
         assert!(self.stdout.contains("seed (60k"), "{}", self.stdout);
@@ -147,20 +48,25 @@ impl QuickRun {
     fn assert_epoch_rows(&self) {
         let epochs = self.config_usize("epochs");
         let expected: Vec<f64> = (1..=epochs).map(|e| e as f64).collect();
-        assert_eq!(self.column("epoch"), expected);
+        assert_eq!(self.numbers("epoch"), expected);
     }
 
     /// One row per (rate, epoch).
     fn assert_rate_epoch_rows(&self) {
         let (rates, epochs) = (self.config_rates(), self.config_usize("epochs"));
-        assert_eq!(self.rows.len(), rates.len() * epochs);
+        assert_eq!(self.metrics.rows.len(), rates.len() * epochs);
         let cells: BTreeSet<(String, String)> = self
+            .metrics
             .rows
             .iter()
             .map(|r| (r[0].to_string(), r[1].to_string()))
             .collect();
-        assert_eq!(cells.len(), self.rows.len(), "repeated (lr, epoch) rows");
-        for (lr, e) in self.column("lr").into_iter().zip(self.column("epoch")) {
+        assert_eq!(
+            cells.len(),
+            self.metrics.rows.len(),
+            "repeated (lr, epoch) rows"
+        );
+        for (lr, e) in self.numbers("lr").into_iter().zip(self.numbers("epoch")) {
             assert!(rates.iter().any(|&r| (r - lr).abs() < 1e-6), "lr {lr}");
             assert!((1.0..=epochs as f64).contains(&e), "epoch {e}");
         }
@@ -171,7 +77,7 @@ const RUN_FILES: &[&str] = &["config.json", "metrics.csv", "model.json"];
 
 #[test]
 fn exp1_single_quick() {
-    let Some(run) = QuickRun::new("exp1-single") else {
+    let Some(run) = quick_run("exp1-single") else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -182,7 +88,7 @@ fn exp1_single_quick() {
 
 #[test]
 fn exp2_learning_rate_quick() {
-    let Some(run) = QuickRun::new("exp2-learning-rate") else {
+    let Some(run) = quick_run("exp2-learning-rate") else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -194,7 +100,7 @@ fn exp2_learning_rate_quick() {
 
 #[test]
 fn exp3_epochs_quick() {
-    let Some(run) = QuickRun::new("exp3-epochs") else {
+    let Some(run) = quick_run("exp3-epochs") else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -205,7 +111,7 @@ fn exp3_epochs_quick() {
 
 #[test]
 fn exp4_lr_vs_epochs_quick() {
-    let Some(run) = QuickRun::new("exp4-lr-vs-epochs") else {
+    let Some(run) = quick_run("exp4-lr-vs-epochs") else {
         return;
     };
     run.assert_files(RUN_FILES);
@@ -216,15 +122,14 @@ fn exp4_lr_vs_epochs_quick() {
 
 #[test]
 fn exp5_backquery_quick() {
-    let Some(run) = QuickRun::new("exp5-backquery") else {
+    let Some(run) = quick_run("exp5-backquery") else {
         return;
     };
     run.assert_files(RUN_FILES);
     run.assert_files(&["backquery.png", "backquery.json"]);
     run.assert_scores();
     run.assert_epoch_rows();
-    let queries: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(run.dir.join("backquery.json")).unwrap()).unwrap();
+    let queries = common::read_json(&run.dir.join("backquery.json"));
     let queries = queries.as_array().unwrap();
     assert_eq!(queries.len(), 10);
     for (digit, q) in queries.iter().enumerate() {
@@ -261,7 +166,11 @@ fn corrupt_data_is_a_one_line_error() {
     }
     let out = tempfile::tempdir().unwrap();
     for experiment in ["exp1-single", "exp4-lr-vs-epochs"] {
-        let output = run(&[experiment, "--quick"], out.path(), data.path());
+        let output = bench(
+            &[experiment, "--quick", "--threads", "2"],
+            out.path(),
+            Some(data.path()),
+        );
         assert_bad_input(&output, experiment);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains("train-images-idx3-ubyte"), "{stderr}");
@@ -276,10 +185,17 @@ fn corrupt_data_is_a_one_line_error() {
 #[test]
 fn bad_rates_are_a_one_line_error() {
     let empty = tempfile::tempdir().unwrap();
-    let output = run(
-        &["exp2-learning-rate", "--quick", "--rates", "0.1,0"],
+    let output = bench(
+        &[
+            "exp2-learning-rate",
+            "--quick",
+            "--rates",
+            "0.1,0",
+            "--threads",
+            "2",
+        ],
         empty.path(),
-        empty.path(),
+        Some(empty.path()),
     );
     assert_bad_input(&output, "--rates 0.1,0");
 }

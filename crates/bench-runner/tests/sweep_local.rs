@@ -4,79 +4,21 @@
 //! one runs again; failed points are listed; `--slurm --dry-run` writes the array script.
 //! Tests that train read MNIST from `$MYNET_DATA_DIR/mnist` and print a skip line without it.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_bench-runner");
+use common::{assert_success, bench, mnist_dir, read_rows, run_dir, stdout};
 
-/// `$MYNET_DATA_DIR/mnist`, or `None` after printing the skip line.
-fn mnist_dir() -> Option<PathBuf> {
-    match std::env::var_os("MYNET_DATA_DIR").filter(|v| !v.is_empty()) {
-        Some(root) => Some(PathBuf::from(root).join("mnist")),
-        None => {
-            println!("skipping: MYNET_DATA_DIR not set");
-            None
-        }
-    }
-}
-
+/// The committed sweep files.
 fn experiments_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../experiments")
 }
 
-fn bench(args: &[&str], out: &Path, data: Option<&Path>) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args).arg("--out").arg(out);
-    if let Some(d) = data {
-        cmd.arg("--data-dir").arg(d);
-    }
-    cmd.output().expect("the bench-runner binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn assert_ok(o: &Output, what: &str) {
-    assert!(
-        o.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        o.status,
-        stdout(o),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-/// A CSV file as header-keyed rows.
-fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let h = r.headers().unwrap().clone();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap();
-            h.iter()
-                .zip(rec.iter())
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
 /// The `metrics.csv` of the single run directory `<out>/<experiment>-*`.
 fn shortcut_metrics(out: &Path, experiment: &str) -> Vec<BTreeMap<String, String>> {
-    let dirs: Vec<PathBuf> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(&format!("{experiment}-"))
-        })
-        .collect();
-    assert_eq!(dirs.len(), 1, "{dirs:?}");
-    read_csv(&dirs[0].join("metrics.csv"))
+    read_rows(&run_dir(out, experiment).join("metrics.csv"))
 }
 
 /// `key` → value rows, keyed by `key_cols` parsed as numbers when they are numbers (so the
@@ -131,7 +73,7 @@ fn list(file: &Path) -> Vec<(usize, String, String, Vec<String>)> {
         tmp.path(),
         None,
     );
-    assert_ok(&o, "sweep --list");
+    assert_success(&o, "sweep --list");
     stdout(&o)
         .lines()
         .filter_map(|l| {
@@ -217,7 +159,7 @@ fn slurm_dry_run_writes_an_array_script() {
         tmp.path(),
         None,
     );
-    assert_ok(&o, "sweep --slurm --dry-run");
+    assert_success(&o, "sweep --slurm --dry-run");
     let script =
         std::fs::read_to_string(tmp.path().join("exp2-learning-rate/slurm/dry-run.sbatch"))
             .unwrap();
@@ -258,7 +200,7 @@ fn a_failing_point_is_listed_and_the_sweep_fails() {
     assert!(text.contains("--points 0"), "{text}");
     let c = bench(&["sweep", file.to_str().unwrap(), "--collect"], &out, None);
     assert_eq!(c.status.code(), Some(1));
-    let points = read_csv(&out.join("bad/points.csv"));
+    let points = read_rows(&out.join("bad/points.csv"));
     assert!(points[0]["status"].starts_with("failed"), "{points:?}");
 }
 
@@ -271,7 +213,7 @@ fn exp2_shortcut_and_sweep_agree_and_the_sweep_resumes() {
         tmp.path(),
         Some(&data),
     );
-    assert_ok(&o, "exp2-learning-rate --quick");
+    assert_success(&o, "exp2-learning-rate --quick");
     let shortcut = shortcut_metrics(tmp.path(), "exp2-learning-rate");
 
     // exp2-learning-rate --quick: rates 0.05, 0.2, 1.0, one epoch, 1,000 training images.
@@ -288,13 +230,13 @@ fn exp2_shortcut_and_sweep_agree_and_the_sweep_resumes() {
             &out,
             Some(&data),
         );
-        assert_ok(&o, "sweep");
+        assert_success(&o, "sweep");
         stdout(&o)
     };
     let first = run();
     assert!(first.contains("0 done, 3 to run"), "{first}");
     let results_path = out.join("exp2-quick/results.csv");
-    let results = read_csv(&results_path);
+    let results = read_rows(&results_path);
     assert_eq!(results.len(), 3);
     let metrics = ["test_accuracy", "test_correct", "test_loss", "train_loss"];
     assert_same(
@@ -318,7 +260,7 @@ fn exp2_shortcut_and_sweep_agree_and_the_sweep_resumes() {
     assert!(third.contains("2 done, 1 to run"), "{third}");
     assert_same(
         &keyed(&results, &["lr"]),
-        &keyed(&read_csv(&results_path), &["lr"]),
+        &keyed(&read_rows(&results_path), &["lr"]),
         &metrics,
     );
 }
@@ -332,7 +274,7 @@ fn exp4_shortcut_and_sweep_agree_per_epoch() {
         tmp.path(),
         Some(&data),
     );
-    assert_ok(&o, "exp4-lr-vs-epochs --quick");
+    assert_success(&o, "exp4-lr-vs-epochs --quick");
     let shortcut = shortcut_metrics(tmp.path(), "exp4-lr-vs-epochs");
     // exp4-lr-vs-epochs --quick: rates 0.025, 0.1, 0.3, two epochs each.
     let file = write_sweep(
@@ -347,8 +289,8 @@ fn exp4_shortcut_and_sweep_agree_per_epoch() {
         &out,
         Some(&data),
     );
-    assert_ok(&o, "sweep");
-    let results = read_csv(&out.join("exp4-quick/results.csv"));
+    assert_success(&o, "sweep");
+    let results = read_rows(&out.join("exp4-quick/results.csv"));
     assert_eq!(results.len(), 6);
     assert_same(
         &keyed(&shortcut, &["lr", "epoch"]),
@@ -376,7 +318,7 @@ fn nielsen_eta_sweep_shortcut_and_sweep_agree() {
         tmp.path(),
         Some(&data),
     );
-    assert_ok(&o, "eta-sweep --quick");
+    assert_success(&o, "eta-sweep --quick");
     let shortcut = shortcut_metrics(tmp.path(), "eta-sweep");
     let file = write_sweep(
         tmp.path(),
@@ -389,8 +331,8 @@ fn nielsen_eta_sweep_shortcut_and_sweep_agree() {
         &out,
         Some(&data),
     );
-    assert_ok(&o, "sweep");
-    let results = read_csv(&out.join("eta-quick/results.csv"));
+    assert_success(&o, "sweep");
+    let results = read_rows(&out.join("eta-quick/results.csv"));
     assert_same(
         &keyed(&shortcut, &["setting", "epoch"]),
         &keyed(&results, &["setting", "epoch"]),
@@ -424,7 +366,7 @@ fn blog_mnist_shortcut_and_blog_mnist_run_sweep_agree() {
         tmp.path(),
         Some(&data),
     );
-    assert_ok(&o, "blog-mnist --quick");
+    assert_success(&o, "blog-mnist --quick");
     // The shortcut's jobs: lr 0.01 from initialisations 0 and 1, lr 0.03 from 0, and the final
     // model (trained on everything; not a point of these sweeps).
     let shortcut: Vec<_> = shortcut_metrics(tmp.path(), "blog-mnist")
@@ -444,8 +386,8 @@ fn blog_mnist_shortcut_and_blog_mnist_run_sweep_agree() {
         &out,
         Some(&data),
     );
-    assert_ok(&o, "sweep");
-    let results = read_csv(&out.join("blog-quick/results.csv"));
+    assert_success(&o, "sweep");
+    let results = read_rows(&out.join("blog-quick/results.csv"));
     assert_eq!(results.len(), 8, "4 points × 2 epochs");
     // Every point scores the test set after each epoch.
     assert!(results.iter().all(|r| {
