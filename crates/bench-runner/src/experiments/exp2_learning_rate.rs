@@ -6,11 +6,10 @@
 //! network (stream `"init"` of the run seed), so rates are compared on equal footing. Rates run
 //! in parallel (see [`super::sweep`]).
 
-use super::rashid::{self, NetArgs, Sets, Settings};
+use super::rashid::{self, NetArgs, Settings};
 use super::sweep::{self, RateRun};
 use crate::common::{CommonArgs, Context};
 use crate::plot::{self, LineChart, Series};
-use crate::run_dir::RunDir;
 use anyhow::Context as _;
 use serde::Serialize;
 
@@ -78,24 +77,14 @@ impl Config {
 /// `accuracy_vs_lr.png` and `model.json` (the best rate's network).
 pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<RateRun>> {
     let settings = &config.settings;
-    let sets = Sets::load(settings)?;
-    let run_dir = RunDir::create(&ctx.out, config.experiment)?;
-    sets.write_config(&run_dir, ctx, config)?;
-    println!(
-        "exp2-learning-rate: {:?} sigmoid, {:?} backprop, {} rates × {} epoch, same initial network for every rate, {} train / {} test images, backend {}, {} threads",
-        settings.sizes,
-        settings.backprop,
-        config.rates.len(),
+    let (sets, run_dir, runs) = sweep::run_rate_sweep(
+        ctx,
+        config.experiment,
+        settings,
+        &config.rates,
         config.epochs,
-        sets.train.len(),
-        sets.test.len(),
-        ctx.backend,
-        ctx.threads
-    );
-    println!("run directory: {}", run_dir.path().display());
-
-    let runs = sweep::run_rates(ctx, settings, &sets, &config.rates, config.epochs)?;
-    run_dir.write_csv("metrics.csv", &sweep::sweep_rows(&runs))?;
+        config,
+    )?;
     let best = sweep::best_run(&runs).context("no rates ran")?;
     let metrics = serde_json::json!({
         "best_lr": best.lr,

@@ -5,7 +5,7 @@
 //! its best, 97.3%, at learning rate 0.025. Every rate starts from the same initial network;
 //! rates run in parallel (see [`super::sweep`]).
 
-use super::rashid::{self, NetArgs, Sets, Settings};
+use super::rashid::{self, NetArgs, Settings};
 use super::sweep::{self, RateRun};
 use crate::common::{CommonArgs, Context};
 use crate::plot::{self, Heatmap, LineChart, Series};
@@ -89,24 +89,14 @@ impl Config {
 /// `model.json` (the network of the best cell).
 pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<Vec<RateRun>> {
     let settings = &config.settings;
-    let sets = Sets::load(settings)?;
-    let run_dir = RunDir::create(&ctx.out, config.experiment)?;
-    sets.write_config(&run_dir, ctx, config)?;
-    println!(
-        "exp4-lr-vs-epochs: {:?} sigmoid, {:?} backprop, {} rates × {} epochs, same initial network for every rate, {} train / {} test images, backend {}, {} threads",
-        settings.sizes,
-        settings.backprop,
-        config.rates.len(),
+    let (sets, run_dir, runs) = sweep::run_rate_sweep(
+        ctx,
+        config.experiment,
+        settings,
+        &config.rates,
         config.epochs,
-        sets.train.len(),
-        sets.test.len(),
-        ctx.backend,
-        ctx.threads
-    );
-    println!("run directory: {}", run_dir.path().display());
-
-    let runs = sweep::run_rates(ctx, settings, &sets, &config.rates, config.epochs)?;
-    run_dir.write_csv("metrics.csv", &sweep::sweep_rows(&runs))?;
+        config,
+    )?;
     let best = sweep::best_run(&runs).context("no rates ran")?;
     let best_row = best.best();
     let metrics = serde_json::json!({

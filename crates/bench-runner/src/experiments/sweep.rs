@@ -10,6 +10,7 @@
 
 use super::rashid::{self, Bars, EpochRow, Sets, Settings};
 use crate::common::Context;
+use crate::run_dir::RunDir;
 use indicatif::{ProgressBar, ProgressStyle};
 use nn::Model;
 use rayon::prelude::*;
@@ -149,4 +150,37 @@ pub fn run_rates(
     }
     bar.finish_and_clear();
     runs
+}
+
+/// The common start of the rate sweeps (`exp2-learning-rate`, `exp4-lr-vs-epochs`): loads the
+/// data, creates the run directory with `config.json`, prints what runs, trains every rate from
+/// the same initial network and writes `metrics.csv` (one row per rate × epoch). Returns the
+/// data, the run directory and the runs, in rate order.
+pub fn run_rate_sweep<C: Serialize>(
+    ctx: &Context,
+    experiment: &str,
+    settings: &Settings,
+    rates: &[f32],
+    epochs: usize,
+    config: &C,
+) -> anyhow::Result<(Sets, RunDir, Vec<RateRun>)> {
+    let sets = Sets::load(settings)?;
+    let run_dir = RunDir::create(&ctx.out, experiment)?;
+    sets.write_config(&run_dir, ctx, config)?;
+    println!(
+        "{experiment}: {:?} sigmoid, {:?} backprop, {} rates × {epochs} epoch{}, same initial \
+         network for every rate, {} train / {} test images, backend {}, {} threads",
+        settings.sizes,
+        settings.backprop,
+        rates.len(),
+        if epochs == 1 { "" } else { "s" },
+        sets.train.len(),
+        sets.test.len(),
+        ctx.backend,
+        ctx.threads
+    );
+    println!("run directory: {}", run_dir.path().display());
+    let runs = run_rates(ctx, settings, &sets, rates, epochs)?;
+    run_dir.write_csv("metrics.csv", &sweep_rows(&runs))?;
+    Ok((sets, run_dir, runs))
 }
