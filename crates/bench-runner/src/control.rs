@@ -170,7 +170,7 @@ impl nn::Observer for Guard<'_> {
         self.inner.on_batch(event);
         self.last_batch = (event.epoch, event.batch + 1);
         self.since_checkpoint += 1;
-        if !event.loss.is_finite() && self.diverged_at.is_none() {
+        if (!event.loss.is_finite() || !event.params_finite) && self.diverged_at.is_none() {
             self.diverged_at = Some(self.last_batch);
         }
     }

@@ -110,6 +110,42 @@ unsafe fn axpy_avx2(alpha: Elem, x: &[Elem], y: &mut [Elem]) {
     }
 }
 
+/// `y ← α·x + y` like [`axpy`], returning whether every updated element of `y` is finite
+/// (no NaN, no ±∞), checked in the same pass: an optimizer's update and its divergence check
+/// for the price of the update alone.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn axpy_finite(alpha: Elem, x: &[Elem], y: &mut [Elem]) -> bool {
+    assert_eq!(x.len(), y.len(), "axpy_finite: lengths differ");
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA.
+        return unsafe { axpy_finite_avx2(alpha, x, y) };
+    }
+    let mut finite = true;
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi += alpha * xi;
+        finite &= yi.is_finite();
+    }
+    finite
+}
+
+/// [`axpy_finite`] compiled for AVX2 + FMA (the same rounding as [`axpy`]'s AVX2 path).
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn axpy_finite_avx2(alpha: Elem, x: &[Elem], y: &mut [Elem]) -> bool {
+    let mut finite = true;
+    for (yi, &xi) in y.iter_mut().zip(x) {
+        *yi = alpha.mul_add(xi, *yi);
+        finite &= yi.is_finite();
+    }
+    finite
+}
+
 /// `x ← α·x` on a slice.
 pub fn scale(alpha: Elem, x: &mut [Elem]) {
     x.iter_mut().for_each(|v| *v *= alpha);

@@ -314,3 +314,25 @@ mod blas {
         }
     }
 }
+
+#[test]
+fn axpy_finite_updates_like_axpy_and_reports_overflow_and_nan() {
+    use linalg::kernels::{axpy, axpy_finite};
+    // Odd length so vector bodies and scalar tails both run.
+    let x: Vec<f32> = (0..37).map(|i| (i as f32 - 18.0) * 0.37).collect();
+    let y0: Vec<f32> = (0..37).map(|i| (i as f32 * 0.11).sin()).collect();
+    let (mut a, mut b) = (y0.clone(), y0.clone());
+    axpy(-0.5, &x, &mut a);
+    assert!(axpy_finite(-0.5, &x, &mut b));
+    assert_eq!(a, b, "same values as axpy");
+    // Overflow to infinity in one element (the last: a tail element).
+    let mut c = y0.clone();
+    let mut big = vec![0.0f32; 37];
+    big[36] = 3.0e38;
+    assert!(!axpy_finite(10.0, &big, &mut c));
+    assert!(c[36].is_infinite() && c[..36] == y0[..36]);
+    // A NaN in the first element.
+    let mut d = y0.clone();
+    d[0] = f32::NAN;
+    assert!(!axpy_finite(1.0, &x, &mut d));
+}

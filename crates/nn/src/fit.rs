@@ -58,8 +58,9 @@ pub struct FitReport {
 ///
 /// Each epoch: train at `schedule.lr()`, evaluate on the validation and test sets, call
 /// `observer.on_epoch`, then give the [`EpochMetrics`] to the schedule and to early stopping.
-/// A non-finite training loss ends the run (recorded in [`FitReport::diverged_at`]) instead of
-/// training on NaN.
+/// A non-finite training loss or a parameter left NaN or infinite by an update
+/// ([`EpochStats::diverged`](crate::EpochStats::diverged)) ends the run (recorded in
+/// [`FitReport::diverged_at`]) instead of training on NaN.
 ///
 /// # Errors
 /// As [`Trainer::train_epoch`] and [`Trainer::evaluate`].
@@ -104,7 +105,7 @@ pub fn fit(
         };
         observer.on_epoch(&record);
         report.epochs.push(record);
-        if !stats.mean_loss.is_finite() {
+        if stats.diverged() {
             report.diverged_at = Some(e + 1);
             break;
         }

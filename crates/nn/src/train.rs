@@ -51,10 +51,13 @@ pub struct BatchEvent {
     pub batches: usize,
     /// Samples processed so far in the epoch.
     pub samples: usize,
-    /// Mean loss of this batch.
+    /// Mean loss of this batch (before its update).
     pub loss: f64,
     /// Learning rate used.
     pub lr: f32,
+    /// Whether every parameter is finite after this batch's update: false is divergence even
+    /// when the loss is still finite (a sigmoid can hide an infinite weight for a while).
+    pub params_finite: bool,
 }
 
 /// Receives training events; every method has a no-op default.
@@ -90,6 +93,15 @@ pub struct EpochStats {
     pub seconds: f64,
     /// False when the observer stopped the epoch early (see [`Trainer::train_epoch`]).
     pub completed: bool,
+    /// False when an update of this call left a parameter NaN or infinite.
+    pub params_finite: bool,
+}
+
+impl EpochStats {
+    /// True when the epoch diverged: a non-finite mean loss or a non-finite parameter.
+    pub fn diverged(&self) -> bool {
+        !self.mean_loss.is_finite() || !self.params_finite
+    }
 }
 
 /// Result of evaluating a model on a dataset.
@@ -302,7 +314,8 @@ impl Trainer {
     }
 
     /// One update on the samples `order[from..from + b]` of the current epoch order (or of
-    /// `scratch`); returns the summed loss of those samples (before the update).
+    /// `scratch`); returns the summed loss of those samples (before the update) and whether
+    /// every parameter is finite after it.
     #[allow(clippy::too_many_arguments)]
     fn step(
         &mut self,
@@ -313,7 +326,7 @@ impl Trainer {
         from: usize,
         b: usize,
         from_scratch: bool,
-    ) -> f64 {
+    ) -> (f64, bool) {
         let (backend, loss, enc, rule) = (
             self.config.backend,
             self.config.loss,
@@ -329,13 +342,15 @@ impl Trainer {
         }
         let batch_loss = model.output_delta_with(&mut self.ws, &self.labels[..b], loss, enc, rule);
         model.backward_with(backend, &mut self.ws, input, &mut self.grads, rule);
-        optimizer.step(model, &self.grads, lr);
-        batch_loss
+        let finite = optimizer.step(model, &self.grads, lr);
+        (batch_loss, finite)
     }
 
     /// One update on the given samples (at most the configured batch size) at rate `lr`; returns
-    /// their mean loss before the update. For loops that pick their own samples, such as the
-    /// learning-rate range test or training for a wall-clock budget.
+    /// their mean loss before the update, or NaN when the update left a parameter NaN or
+    /// infinite (so a caller that checks the loss also sees diverged weights). For loops that
+    /// pick their own samples, such as the learning-rate range test or training for a
+    /// wall-clock budget.
     ///
     /// # Errors
     /// [`Error::Shape`] when the data does not fit the model, [`Error::Config`] for an empty or
@@ -358,7 +373,8 @@ impl Trainer {
         }
         self.scratch.clear();
         self.scratch.extend_from_slice(indices);
-        Ok(self.step(model, optimizer, lr, data, 0, b, true) / b as f64)
+        let (loss, finite) = self.step(model, optimizer, lr, data, 0, b, true);
+        Ok(if finite { loss / b as f64 } else { f64::NAN })
     }
 
     /// One pass over `data` in batches of `batch_size` (the last one may be smaller), updating
@@ -400,11 +416,13 @@ impl Trainer {
         };
         let bs = self.config.batch_size;
         let batches = n.div_ceil(bs);
+        let mut params_finite = true;
         for batch in first..batches {
             let from = batch * bs;
             let b = bs.min(n - from);
-            let batch_loss = self.step(model, optimizer, lr, data, from, b, false);
+            let (batch_loss, finite) = self.step(model, optimizer, lr, data, from, b, false);
             loss_sum += batch_loss;
+            params_finite &= finite;
             observer.on_batch(&BatchEvent {
                 epoch,
                 batch,
@@ -412,6 +430,7 @@ impl Trainer {
                 samples: from + b,
                 loss: batch_loss / b as f64,
                 lr,
+                params_finite: finite,
             });
             if batch + 1 < batches && observer.should_stop() {
                 let seconds = seconds_before + start.elapsed().as_secs_f64();
@@ -427,6 +446,7 @@ impl Trainer {
                     samples: from + b,
                     seconds,
                     completed: false,
+                    params_finite,
                 });
             }
         }
@@ -436,6 +456,7 @@ impl Trainer {
             samples: n,
             seconds: seconds_before + start.elapsed().as_secs_f64(),
             completed: true,
+            params_finite,
         })
     }
 

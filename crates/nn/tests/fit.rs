@@ -171,3 +171,94 @@ fn a_diverging_run_stops_with_a_record_instead_of_a_crash() {
     assert_eq!(report.epochs.len(), at);
     assert!(!report.epochs[at - 1].train_loss.is_finite());
 }
+
+#[test]
+fn weights_that_overflow_are_divergence_even_while_the_loss_is_finite() {
+    // One batch per epoch: the loss is measured before the update, so it is finite, but an
+    // update at the largest f32 rate throws the weights to ±∞ (outputs of ±10 or so give
+    // gradients above 1). Nothing in the loss shows it yet; the optimizer's own check must.
+    let train = blobs(100, 1);
+    let mut model = Model::mlp(
+        &[3, 8, 2],
+        Activation::Sigmoid,
+        Activation::Identity,
+        true,
+        Init::Normal { std: 10.0 },
+        Init::Zeros,
+        &mut rng::stream(3, "init"),
+    )
+    .unwrap();
+    let mut trainer = Trainer::new(
+        &model,
+        TrainConfig {
+            batch_size: 100,
+            loss: Loss::Quadratic,
+            ..Default::default()
+        },
+        3,
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    struct Record<'a>(&'a mut Vec<(f64, bool)>);
+    impl nn::Observer for Record<'_> {
+        fn on_batch(&mut self, e: &nn::BatchEvent) {
+            self.0.push((e.loss, e.params_finite));
+        }
+    }
+    let stats = trainer
+        .train_epoch(
+            &mut model,
+            &mut Sgd::default(),
+            f32::MAX,
+            &train,
+            1,
+            &mut Record(&mut seen),
+        )
+        .unwrap();
+    assert!(stats.mean_loss.is_finite(), "{}", stats.mean_loss);
+    assert!(!stats.params_finite);
+    assert!(stats.diverged());
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].0.is_finite() && !seen[0].1, "{seen:?}");
+
+    // An ordinary rate keeps every parameter finite.
+    let (mut calm, mut calm_trainer) = setup();
+    let stats = calm_trainer
+        .train_epoch(
+            &mut calm,
+            &mut Sgd::default(),
+            0.1,
+            &train,
+            1,
+            &mut nn::NoObserver,
+        )
+        .unwrap();
+    assert!(stats.params_finite && !stats.diverged());
+
+    // fit records it at that epoch.
+    let mut fresh = Model::mlp(
+        &[3, 8, 2],
+        Activation::Sigmoid,
+        Activation::Identity,
+        true,
+        Init::Normal { std: 10.0 },
+        Init::Zeros,
+        &mut rng::stream(3, "init"),
+    )
+    .unwrap();
+    let report = fit(
+        &mut trainer,
+        &mut fresh,
+        &mut Sgd::default(),
+        &mut Constant::new(f64::from(f32::MAX)).unwrap(),
+        &train,
+        FitOptions {
+            epochs: 5,
+            ..Default::default()
+        },
+        &mut nn::NoObserver,
+    )
+    .unwrap();
+    assert_eq!(report.diverged_at, Some(1));
+    assert!(report.epochs[0].train_loss.is_finite());
+}

@@ -575,7 +575,9 @@ fn steps_after_the_first_allocate_nothing() {
     // Built from a config, the state exists before the first step.
     let config = OptimizerConfig::Adam(AdamConfig::default());
     let mut built = config.build(&model).unwrap();
-    let n = allocations_during(|| built.step(&mut model, &grads, LR));
+    let n = allocations_during(|| {
+        built.step(&mut model, &grads, LR);
+    });
     assert_eq!(n, 0, "the first step of a built optimizer allocated");
 }
 
@@ -707,4 +709,38 @@ fn classifier_shape() -> Model {
         &mut rng::stream(0, "unused"),
     )
     .unwrap()
+}
+
+#[test]
+fn every_optimizer_reports_parameters_that_leave_the_finite_range() {
+    let mut optimizers: Vec<(&str, Box<dyn Optimizer>)> = vec![
+        ("sgd", Box::new(Sgd::plain())),
+        (
+            "momentum",
+            Box::new(sgd(Momentum::Classic { mu: 0.9 }, WeightDecay::None)),
+        ),
+        (
+            "nesterov",
+            Box::new(sgd(Momentum::Nesterov { mu: 0.9 }, WeightDecay::None)),
+        ),
+        ("adam", Box::new(Adam::new(AdamConfig::default()))),
+    ];
+    for (name, opt) in &mut optimizers {
+        // Ordinary steps keep everything finite.
+        let mut model = tiny_model();
+        assert!(opt.step(&mut model, &g1(), LR), "{name}");
+        assert!(opt.step(&mut model, &g2(), LR), "{name}");
+        // At the largest f32 rate the parameters overflow within a few steps, and the step
+        // that does it says so.
+        let mut overflowed = false;
+        for _ in 0..4 {
+            if !opt.step(&mut model, &g1(), f32::MAX) {
+                overflowed = true;
+                break;
+            }
+            assert!(params(&model).iter().all(|p| p.is_finite()), "{name}");
+        }
+        assert!(overflowed, "{name}: {:?}", params(&model));
+        assert!(params(&model).iter().any(|p| !p.is_finite()), "{name}");
+    }
 }

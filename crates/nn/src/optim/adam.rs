@@ -115,12 +115,13 @@ impl Adam {
         self.v = zeroed_buffers(model);
     }
 
-    /// One update, as [`Optimizer::step`], checking shapes before touching any parameter or `t`.
+    /// One update, as [`Optimizer::step`], checking shapes before touching any parameter or `t`;
+    /// returns whether every parameter is finite afterwards.
     ///
     /// # Errors
     /// [`Error::Shape`] when `grads` do not fit `model`, or when the model's parameter sizes
     /// differ from those the moments were allocated for.
-    pub fn try_step(&mut self, model: &mut Model, grads: &Grads, lr: f32) -> Result<()> {
+    pub fn try_step(&mut self, model: &mut Model, grads: &Grads, lr: f32) -> Result<bool> {
         check_grads(model, grads)?;
         if self.m.is_empty() {
             self.reset(model);
@@ -139,6 +140,7 @@ impl Adam {
         let bc2 = (1.0 - f64::from(beta2).powf(t)) as f32;
         let (ms, vs) = (&mut self.m, &mut self.v);
         let mut k = 0;
+        let mut finite = true;
         model.visit_params_mut(grads, |role, p, g| {
             if let Some(factor) = weight_decay.decoupled_factor(role, lr) {
                 kernels::scale(factor, p);
@@ -152,9 +154,10 @@ impl Adam {
                 *vi = beta2 * *vi + (1.0 - beta2) * gi * gi;
                 let (m_hat, v_hat) = (*mi / bc1, *vi / bc2);
                 *pi -= lr * m_hat / (v_hat.sqrt() + eps);
+                finite &= pi.is_finite();
             }
         });
-        Ok(())
+        Ok(finite)
     }
 }
 
@@ -162,10 +165,9 @@ impl Optimizer for Adam {
     /// # Panics
     /// When `grads` do not fit `model` or the model changed since the moments were allocated
     /// (see [`Adam::try_step`]).
-    fn step(&mut self, model: &mut Model, grads: &Grads, lr: f32) {
-        if let Err(e) = self.try_step(model, grads, lr) {
-            panic!("Adam::step: {e}");
-        }
+    fn step(&mut self, model: &mut Model, grads: &Grads, lr: f32) -> bool {
+        self.try_step(model, grads, lr)
+            .unwrap_or_else(|e| panic!("Adam::step: {e}"))
     }
 
     /// E.g. `adam(beta1=0.9, beta2=0.999, eps=1e-8)`, or `adamw(…, decay=0.01)` with decoupled

@@ -54,8 +54,10 @@ pub use weight_decay::WeightDecay;
 
 /// A parameter update rule.
 pub trait Optimizer {
-    /// Updates every parameter of `model` from `grads` with learning rate `lr`.
-    fn step(&mut self, model: &mut Model, grads: &Grads, lr: f32);
+    /// Updates every parameter of `model` from `grads` with learning rate `lr`; returns whether
+    /// every parameter is finite afterwards (checked in the update's own pass, so divergence is
+    /// seen at the batch where a weight first becomes NaN or infinite).
+    fn step(&mut self, model: &mut Model, grads: &Grads, lr: f32) -> bool;
 
     /// A short description for logs and run configs.
     fn describe(&self) -> String;

@@ -141,22 +141,20 @@ impl Sgd {
         };
     }
 
-    /// One update, as [`Optimizer::step`], checking shapes before touching any parameter.
+    /// One update, as [`Optimizer::step`], checking shapes before touching any parameter;
+    /// returns whether every parameter is finite afterwards.
     ///
     /// # Errors
     /// [`Error::Shape`] when `grads` do not fit `model`, or when the model's parameter sizes
     /// differ from those the velocity was allocated for.
-    pub fn try_step(&mut self, model: &mut Model, grads: &Grads, lr: f32) -> Result<()> {
+    pub fn try_step(&mut self, model: &mut Model, grads: &Grads, lr: f32) -> Result<bool> {
         check_grads(model, grads)?;
         let SgdConfig {
             momentum,
             weight_decay,
         } = self.config;
         let (mu, nesterov) = match momentum {
-            Momentum::None => {
-                plain_step(model, grads, lr, weight_decay);
-                return Ok(());
-            }
+            Momentum::None => return Ok(plain_step(model, grads, lr, weight_decay)),
             Momentum::Classic { mu } => (mu, false),
             Momentum::Nesterov { mu } => (mu, true),
         };
@@ -167,6 +165,7 @@ impl Sgd {
         }
         let velocity = &mut self.velocity;
         let mut k = 0;
+        let mut finite = true;
         model.visit_params_mut(grads, |role, p, g| {
             if let Some(factor) = weight_decay.decoupled_factor(role, lr) {
                 kernels::scale(factor, p);
@@ -178,14 +177,17 @@ impl Sgd {
                 let gi = gi + l2 * *pi;
                 *vi = mu * *vi + gi;
                 *pi -= lr * if nesterov { gi + mu * *vi } else { *vi };
+                finite &= pi.is_finite();
             }
         });
-        Ok(())
+        Ok(finite)
     }
 }
 
-/// `θ ← θ − η·g`, after Nielsen's `w ← (1 − η·λ/n)·w` or the decoupled `w ← (1 − η·rate)·w`.
-fn plain_step(model: &mut Model, grads: &Grads, lr: f32, weight_decay: WeightDecay) {
+/// `θ ← θ − η·g`, after Nielsen's `w ← (1 − η·λ/n)·w` or the decoupled `w ← (1 − η·rate)·w`;
+/// whether every parameter is finite afterwards.
+fn plain_step(model: &mut Model, grads: &Grads, lr: f32, weight_decay: WeightDecay) -> bool {
+    let mut finite = true;
     model.visit_params_mut(grads, |role, p, g| {
         let factor = weight_decay
             .decoupled_factor(role, lr)
@@ -193,18 +195,18 @@ fn plain_step(model: &mut Model, grads: &Grads, lr: f32, weight_decay: WeightDec
         if factor != 1.0 {
             kernels::scale(factor, p);
         }
-        kernels::axpy(-lr, g, p);
+        finite &= kernels::axpy_finite(-lr, g, p);
     });
+    finite
 }
 
 impl Optimizer for Sgd {
     /// # Panics
     /// When `grads` do not fit `model` or the model changed since the velocity was allocated
     /// (see [`Sgd::try_step`]).
-    fn step(&mut self, model: &mut Model, grads: &Grads, lr: f32) {
-        if let Err(e) = self.try_step(model, grads, lr) {
-            panic!("Sgd::step: {e}");
-        }
+    fn step(&mut self, model: &mut Model, grads: &Grads, lr: f32) -> bool {
+        self.try_step(model, grads, lr)
+            .unwrap_or_else(|e| panic!("Sgd::step: {e}"))
     }
 
     /// `sgd` for plain SGD, else e.g. `sgd(nesterov=0.9, l2 lambda=5 n=50000)`.

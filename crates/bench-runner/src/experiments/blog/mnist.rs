@@ -239,6 +239,8 @@ pub struct EpochRow {
     pub validation_accuracy: Option<f64>,
     /// Test accuracy after the last epoch (empty before).
     pub test_accuracy: Option<f64>,
+    /// The epoch ended with a non-finite loss or parameter; the job stopped after it.
+    pub diverged: bool,
 }
 
 /// One row of `batches.csv`.
@@ -323,8 +325,16 @@ pub(super) fn run_job(
             validation_loss: val.map(|v| v.mean_loss()),
             validation_accuracy: val.map(|v| v.accuracy()),
             test_accuracy: test.map(|t| t.accuracy()),
+            diverged: stats.diverged(),
         });
         bar.inc(1);
+        if stats.diverged() {
+            bar.println(format!(
+                "{}: diverged in epoch {epoch} (non-finite loss or weights); stopped",
+                job.name
+            ));
+            break;
+        }
     }
     let mut confusion = ConfusionMatrix::new(model.d_output());
     let test = trainer.evaluate_with(&model, &source(&sets.test), |l, p| confusion.add(l, p))?;

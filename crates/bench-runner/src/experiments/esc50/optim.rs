@@ -91,12 +91,13 @@ impl FrontOptimizer {
 }
 
 impl Optimizer for FrontOptimizer {
-    fn step(&mut self, model: &mut Model, grads: &Grads, lr: f32) {
+    fn step(&mut self, model: &mut Model, grads: &Grads, lr: f32) -> bool {
         self.step += 1;
         let t = self.step as f64;
         let (rule, decay) = (self.rule, self.decay);
         let (a, b) = (&mut self.a, &mut self.b);
         let mut k = 0;
+        let mut finite = true;
         model.visit_params_mut(grads, |role, p, g| {
             if decay > 0.0 && role == ParamRole::Weight {
                 let factor = 1.0 - lr * decay;
@@ -113,16 +114,19 @@ impl Optimizer for FrontOptimizer {
                         *mi = beta1 * *mi + (1.0 - beta1) * gi;
                         *vi = beta2 * *vi + (1.0 - beta2) * gi * gi;
                         *pi -= lr * (*mi / bc1) / ((*vi / bc2).sqrt() + eps);
+                        finite &= pi.is_finite();
                     }
                 }
                 Rule::Momentum { mu, nesterov } => {
                     for ((pi, &gi), vi) in p.iter_mut().zip(g).zip(ak.iter_mut()) {
                         *vi = mu * *vi + gi;
                         *pi -= lr * if nesterov { gi + mu * *vi } else { *vi };
+                        finite &= pi.is_finite();
                     }
                 }
             }
         });
+        finite
     }
 
     fn describe(&self) -> String {
