@@ -36,7 +36,7 @@ impl EpochBar {
 
 impl nn::Observer for EpochBar {
     fn on_batch(&mut self, event: &nn::BatchEvent) {
-        if event.batch % self.every == 0 || event.batch + 1 == event.batches {
+        if event.batch.is_multiple_of(self.every) || event.batch + 1 == event.batches {
             self.bar.set_position(event.batch as u64 + 1);
             self.bar.set_message(format!("{:.4}", event.loss));
         }

@@ -79,6 +79,11 @@ const SIZES: &[(usize, usize, usize)] = &[
     (129, 100, 10),
     (10, 784, 100),
     (100, 300, 257),
+    // A few rows of C against many (A·Bᵀ as dot products, AVX2 or AVX-512): the blog's batch
+    // of 16, partial 4×4 blocks in both directions, k with a masked tail.
+    (16, 784, 300),
+    (5, 17, 6),
+    (13, 47, 11),
     // The direct paths: one row of C (batch-1 forward / input gradient), rank-1 updates
     // (batch-1 weight gradient), with lengths past the unrolled blocks and odd tails.
     (1, 784, 100),

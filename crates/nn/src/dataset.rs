@@ -112,7 +112,7 @@ impl<'a, D: Dataset + ?Sized> Subset<'a, D> {
     /// # Errors
     /// [`Error::Config`] when the range is outside the dataset.
     pub fn new(data: &'a D, start: usize, len: usize) -> Result<Self> {
-        if start.checked_add(len).map_or(true, |end| end > data.len()) {
+        if start.checked_add(len).is_none_or(|end| end > data.len()) {
             return Err(Error::Config(format!(
                 "samples {start}..{} of a dataset of {}",
                 start.saturating_add(len),

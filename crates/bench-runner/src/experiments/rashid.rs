@@ -253,7 +253,7 @@ impl Sets {
 
 /// `n` training images as a short label: whole thousands as `10k-train`, else `n-train`.
 pub fn train_label(n: usize) -> String {
-    if n >= 1000 && n % 1000 == 0 {
+    if n >= 1000 && n.is_multiple_of(1000) {
         format!("{}k-train", n / 1000)
     } else {
         format!("{n}-train")

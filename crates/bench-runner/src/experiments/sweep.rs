@@ -122,10 +122,7 @@ pub fn run_rates(
                 rashid::RunControl::default(),
                 |rows, model| {
                     let r = rows.last().expect("called after an epoch");
-                    if best
-                        .as_ref()
-                        .map_or(true, |(acc, _)| r.test_accuracy > *acc)
-                    {
+                    if best.as_ref().is_none_or(|(acc, _)| r.test_accuracy > *acc) {
                         best = Some((r.test_accuracy, model.clone()));
                     }
                     bar.inc(1);

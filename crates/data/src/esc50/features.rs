@@ -78,7 +78,7 @@ impl LogMelConfig {
         let nyquist = f64::from(self.sample_rate) / 2.0;
         let problem = if self.sample_rate == 0 {
             Some("sample_rate must be > 0".to_string())
-        } else if self.n_fft < 2 || self.n_fft % 2 != 0 {
+        } else if self.n_fft < 2 || !self.n_fft.is_multiple_of(2) {
             Some(format!("n_fft must be even and >= 2, got {}", self.n_fft))
         } else if self.hop == 0 {
             Some("hop must be >= 1".to_string())

@@ -62,7 +62,7 @@ impl Stft {
     /// # Errors
     /// [`Esc50Error::InvalidConfig`] if `n_fft` is odd or below 2, or `hop` is 0.
     pub fn new(n_fft: usize, hop: usize, padding: Padding) -> Result<Stft> {
-        if n_fft < 2 || n_fft % 2 != 0 || hop == 0 {
+        if n_fft < 2 || !n_fft.is_multiple_of(2) || hop == 0 {
             return Err(Esc50Error::InvalidConfig {
                 reason: format!(
                     "STFT needs an even n_fft >= 2 and hop >= 1, got {n_fft} and {hop}"

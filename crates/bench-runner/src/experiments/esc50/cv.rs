@@ -184,7 +184,7 @@ struct Progress<'a> {
 impl nn::Observer for Progress<'_> {
     fn on_epoch(&mut self, r: &EpochRecord) {
         let every = (self.epochs / 5).max(1);
-        if r.epoch % every == 0 || r.epoch == self.epochs {
+        if r.epoch.is_multiple_of(every) || r.epoch == self.epochs {
             let acc = r.test.map_or(0.0, |t| t.accuracy());
             println!(
                 "  {} fold {}: epoch {:>3}/{} loss {:.4} test {:5.1}% ({:.2} s/epoch)",
