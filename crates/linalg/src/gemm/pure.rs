@@ -72,25 +72,14 @@ pub(super) fn sgemm(
         return;
     }
     let block = m.div_ceil(threads).div_ceil(ROW_ALIGN) * ROW_ALIGN;
-    let data = c.data_mut();
-    // Split C into disjoint row blocks of `block` rows (the last one shorter).
-    let mut blocks: Vec<(usize, &mut [Elem])> = Vec::with_capacity(threads);
-    let mut rest = data;
-    let mut row0 = 0;
-    while row0 < m {
-        let rows = block.min(m - row0);
-        let take = if row0 + rows == m {
-            rest.len()
-        } else {
-            rows * ldc
-        };
-        let (head, tail) = std::mem::take(&mut rest).split_at_mut(take);
-        blocks.push((row0, head));
-        rest = tail;
-        row0 += rows;
-    }
-    blocks.into_par_iter().for_each(|(row0, c_block)| {
-        let rows = block.min(m - row0);
-        run(row0, rows, c_block);
-    });
+    // Disjoint row blocks of `block` rows (the last one shorter), split by rayon without
+    // building a list: this runs once per GEMM, inside every training batch.
+    let used = (m - 1) * ldc + n;
+    c.data_mut()[..used]
+        .par_chunks_mut(block * ldc)
+        .enumerate()
+        .for_each(|(b, c_block)| {
+            let row0 = b * block;
+            run(row0, block.min(m - row0), c_block);
+        });
 }

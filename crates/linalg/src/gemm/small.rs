@@ -28,6 +28,17 @@ fn madd<const FMA: bool>(x: Elem, y: Elem, acc: Elem) -> Elem {
     }
 }
 
+/// `out ← α·v + β·out`, with `β = 0` writing `α·v` without reading `out` (so NaN in an
+/// uninitialised `C` does not leak through, as BLAS specifies).
+#[inline(always)]
+fn store(out: &mut Elem, alpha: Elem, v: Elem, beta: Elem) {
+    *out = if beta == 0.0 {
+        alpha * v
+    } else {
+        alpha * v + beta * *out
+    };
+}
+
 /// Sums the lanes pairwise (a fixed order, so the result does not depend on anything else).
 #[inline(always)]
 fn reduce(mut acc: [Elem; LANES]) -> Elem {
@@ -93,13 +104,7 @@ fn dot1<const FMA: bool>(x: &[Elem], r: &[Elem]) -> Elem {
 #[inline(always)]
 fn gemv_rows<const FMA: bool>(alpha: Elem, x: &[Elem], b: MatRef<'_>, beta: Elem, c: &mut [Elem]) {
     let n = c.len();
-    let store = |c: &mut Elem, v: Elem| {
-        *c = if beta == 0.0 {
-            alpha * v
-        } else {
-            alpha * v + beta * *c
-        };
-    };
+    let put = |c: &mut Elem, v: Elem| store(c, alpha, v, beta);
     let mut j = 0;
     while j + 4 <= n {
         let rows = [b.row(j), b.row(j + 1), b.row(j + 2), b.row(j + 3)];
@@ -116,12 +121,12 @@ fn gemv_rows<const FMA: bool>(alpha: Elem, x: &[Elem], b: MatRef<'_>, beta: Elem
             dot4::<FMA>(x, rows)
         };
         for q in 0..4 {
-            store(&mut c[j + q], d[q]);
+            put(&mut c[j + q], d[q]);
         }
         j += 4;
     }
     while j < n {
-        store(&mut c[j], dot1::<FMA>(x, b.row(j)));
+        put(&mut c[j], dot1::<FMA>(x, b.row(j)));
         j += 1;
     }
 }
@@ -143,12 +148,7 @@ unsafe fn rows_times_rows(
 ) {
     let (m, n) = c.shape();
     let put = |c: &mut MatMut<'_>, i: usize, j: usize, v: Elem| {
-        let x = &mut c.row_mut(i)[j];
-        *x = if beta == 0.0 {
-            alpha * v
-        } else {
-            alpha * v + beta * *x
-        };
+        store(&mut c.row_mut(i)[j], alpha, v, beta);
     };
     let mut j = 0;
     while j + 4 <= n {
@@ -256,12 +256,7 @@ mod x86_512 {
                 for (p, dp) in d.iter().enumerate().take(m - i) {
                     let row = c.row_mut(i + p);
                     for (q, &v) in dp.iter().enumerate().take(n - j) {
-                        let out = &mut row[j + q];
-                        *out = if beta == 0.0 {
-                            alpha * v
-                        } else {
-                            alpha * v + beta * *out
-                        };
+                        super::store(&mut row[j + q], alpha, v, beta);
                     }
                 }
                 i += 4;

@@ -163,16 +163,7 @@ pub fn run(ctx: &Context, config: &Config) -> anyhow::Result<[RunOutcome; 2]> {
     )?;
 
     let runs = [fixed, plateau];
-    let accuracy: Vec<Series> = runs
-        .iter()
-        .map(|r| {
-            let pts = r
-                .rows
-                .iter()
-                .map(|e| (e.train_seconds, 100.0 * e.test_accuracy));
-            Series::new(r.legend(), pts.collect())
-        })
-        .collect();
+    let accuracy: Vec<Series> = runs.iter().map(RunOutcome::accuracy_vs_seconds).collect();
     let train = rashid::train_label(sets.train.len());
     // Zoom on the second half of the runs, where the two differ.
     let late: Vec<f64> = runs

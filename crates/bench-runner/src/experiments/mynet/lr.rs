@@ -151,16 +151,7 @@ fn draw(
         .iter()
         .map(|r| r.last().train_seconds)
         .fold(0.0, f64::max);
-    let mut by_seconds: Vec<Series> = runs
-        .iter()
-        .map(|r| {
-            let pts = r
-                .rows
-                .iter()
-                .map(|e| (e.train_seconds, 100.0 * e.test_accuracy));
-            Series::new(r.legend(), pts.collect())
-        })
-        .collect();
+    let mut by_seconds: Vec<Series> = runs.iter().map(RunOutcome::accuracy_vs_seconds).collect();
     // The seed's points within our time range (its later points are in the summary table).
     if config.budget.rate_convention == super::RateConvention::Seed {
         for &lr in &config.rates {

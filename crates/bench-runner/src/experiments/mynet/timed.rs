@@ -137,6 +137,16 @@ impl RunOutcome {
             status => format!("{} ({status})", self.label),
         }
     }
+
+    /// Full-test accuracy (%) against training seconds, one point per evaluation, as a series
+    /// named by [`RunOutcome::legend`].
+    pub fn accuracy_vs_seconds(&self) -> crate::plot::Series {
+        let pts = self
+            .rows
+            .iter()
+            .map(|e| (e.train_seconds, 100.0 * e.test_accuracy));
+        crate::plot::Series::new(self.legend(), pts.collect())
+    }
 }
 
 /// A progress bar for one budgeted run (position in per-mille of the budget).
