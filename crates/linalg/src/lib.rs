@@ -35,7 +35,10 @@
 //! # Threads
 //! [`set_threads`] fixes the thread count of both backends: the pure backend splits the rows of
 //! `C` over the current rayon pool (each element is computed the same way whatever the split, so
-//! results do not depend on the thread count), and BLAS gets `openblas_set_num_threads`.
+//! results do not depend on the thread count), and BLAS gets `openblas_set_num_threads`. Work
+//! that is parallel at a coarser grain (one part of a batch per thread) wraps each part in
+//! [`on_this_thread`] and the whole in [`with_single_threaded_blas`], so every product stays on
+//! the thread that issued it.
 
 mod backend;
 mod error;
@@ -43,13 +46,15 @@ mod gemm;
 pub mod kernels;
 mod matrix;
 mod simd;
+mod team;
 mod threads;
 
 pub use backend::Backend;
 pub use error::{Error, Result};
 pub use gemm::{gemm, try_gemm, Transpose};
 pub use matrix::{MatMut, MatRef, Matrix};
-pub use threads::{blas_threads, set_threads};
+pub use team::{Team, SPIN};
+pub use threads::{blas_threads, on_this_thread, set_threads, with_single_threaded_blas};
 
 /// The element type of every matrix in this crate.
 pub type Elem = f32;

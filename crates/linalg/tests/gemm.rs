@@ -83,6 +83,9 @@ const SIZES: &[(usize, usize, usize)] = &[
     // of 16, partial 4×4 blocks in both directions, k with a masked tail.
     (16, 784, 300),
     (5, 17, 6),
+    // 17–64 rows: the AVX-512 blocks (the `wide` batch of 64 against 512 outputs).
+    (64, 1024, 130),
+    (41, 300, 70),
     (13, 47, 11),
     // The direct paths: one row of C (batch-1 forward / input gradient), rank-1 updates
     // (batch-1 weight gradient), with lengths past the unrolled blocks and odd tails.
@@ -157,32 +160,42 @@ fn pure_gemm_matches_naive_reference() {
 #[test]
 fn pure_gemm_is_thread_count_independent() {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let a = Matrix::from_fn(301, 257, |_, _| rng.random_range(-1.0..1.0));
-    let b = Matrix::from_fn(257, 129, |_, _| rng.random_range(-1.0..1.0));
-    let run = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        let mut c = Matrix::filled(301, 129, f32::NAN);
-        pool.install(|| {
-            gemm(
-                Backend::Pure,
-                1.0,
-                a.view(),
-                Transpose::No,
-                b.view(),
-                Transpose::No,
-                0.0,
-                c.view_mut(),
-            )
-        });
-        c
-    };
-    let one = run(1);
-    assert!(one.as_slice().iter().all(|v| v.is_finite()));
-    assert_eq!(one, run(2), "1 vs 2 threads");
-    assert_eq!(one, run(3), "1 vs 3 threads");
+    // A·B through matrixmultiply, and A·Bᵀ with 17–64 rows through the AVX-512 dot-product
+    // blocks (where the CPU has them), split into row blocks of 8 — 17 rows leave a block of one.
+    for (m, k, n, tb) in [
+        (301, 257, 129, Transpose::No),
+        (17, 784, 300, Transpose::Yes),
+        (41, 300, 70, Transpose::Yes),
+        (64, 1024, 130, Transpose::Yes),
+    ] {
+        let a = Matrix::from_fn(m, k, |_, _| rng.random_range(-1.0..1.0));
+        let (br, bc) = stored(tb, k, n);
+        let b = Matrix::from_fn(br, bc, |_, _| rng.random_range(-1.0..1.0));
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut c = Matrix::filled(m, n, f32::NAN);
+            pool.install(|| {
+                gemm(
+                    Backend::Pure,
+                    1.0,
+                    a.view(),
+                    Transpose::No,
+                    b.view(),
+                    tb,
+                    0.0,
+                    c.view_mut(),
+                )
+            });
+            c
+        };
+        let one = run(1);
+        assert!(one.as_slice().iter().all(|v| v.is_finite()));
+        assert_eq!(one, run(2), "{m}x{k}x{n}: 1 vs 2 threads");
+        assert_eq!(one, run(3), "{m}x{k}x{n}: 1 vs 3 threads");
+    }
 }
 
 #[test]

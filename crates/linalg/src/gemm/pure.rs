@@ -27,18 +27,40 @@ pub(super) fn sgemm(
     beta: Elem,
     mut c: MatMut<'_>,
 ) {
-    if super::small::try_small(false, alpha, a, ta, b, tb, beta, c.reborrow()) {
-        return;
-    }
     let (m, n) = c.shape();
     let k = match ta {
         Transpose::No => a.cols(),
         Transpose::Yes => a.rows(),
     };
+    let threads = rayon::current_num_threads();
+    let split = threads > 1
+        && m * n * k >= PARALLEL_MIN_FLOPS
+        && m >= 2 * ROW_ALIGN
+        && !crate::threads::is_serial();
+    if split && super::small::wide_rows_times_rows(m, ta, tb) {
+        // The dot-product blocks, on blocks of rows of A and C (each element computed as in one
+        // call, so the result does not depend on the thread count).
+        let block = m.div_ceil(threads).div_ceil(ROW_ALIGN) * ROW_ALIGN;
+        let ldc = c.stride();
+        let used = (m - 1) * ldc + n;
+        c.data_mut()[..used]
+            .par_chunks_mut(block * ldc)
+            .enumerate()
+            .for_each(|(i, c_block)| {
+                let row0 = i * block;
+                let rows = block.min(m - row0);
+                let c_rows = MatMut::new(rows, n, ldc, c_block).expect("a block of rows of C");
+                let a_rows = a.rows_range(row0, rows);
+                super::small::rows_times_rows_avx512(alpha, a_rows, b, beta, c_rows);
+            });
+        return;
+    }
+    if super::small::try_small(false, alpha, a, ta, b, tb, beta, c.reborrow()) {
+        return;
+    }
     let (rsa, csa) = op_strides(ta, a.stride());
     let (rsb, csb) = op_strides(tb, b.stride());
     let ldc = c.stride();
-    let threads = rayon::current_num_threads();
     let a_ptr = a.data().as_ptr() as usize;
 
     let run = |row0: usize, rows: usize, c_block: &mut [Elem]| {
@@ -66,8 +88,7 @@ pub(super) fn sgemm(
         }
     };
 
-    let flops = m * n * k;
-    if threads <= 1 || flops < PARALLEL_MIN_FLOPS || m < 2 * ROW_ALIGN {
+    if !split {
         run(0, m, c.data_mut());
         return;
     }

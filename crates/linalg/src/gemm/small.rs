@@ -462,10 +462,28 @@ enum Shape {
 /// the product itself).
 const SMALL_ROWS: usize = 16;
 
-fn classify(m: usize, k: usize, ta: Transpose, tb: Transpose, fma: bool) -> Option<Shape> {
+/// The same limit for the AVX-512 dot-product blocks, which keep four rows of `B` in L1 while
+/// they sweep every row of `A` from L2: up to this many rows they beat packing `B`.
+const SMALL_ROWS_AVX512: usize = 64;
+
+fn classify(
+    m: usize,
+    k: usize,
+    ta: Transpose,
+    tb: Transpose,
+    fma: bool,
+    avx512: bool,
+) -> Option<Shape> {
+    let rows_limit = if avx512 {
+        SMALL_ROWS_AVX512
+    } else {
+        SMALL_ROWS
+    };
     match (m, k, ta, tb) {
         (1, _, Transpose::No, Transpose::Yes) => Some(Shape::RowTimesRows),
-        (2..=SMALL_ROWS, _, Transpose::No, Transpose::Yes) if fma => Some(Shape::RowsTimesRows),
+        (2.., _, Transpose::No, Transpose::Yes) if fma && m <= rows_limit => {
+            Some(Shape::RowsTimesRows)
+        }
         (1, _, Transpose::No, Transpose::No) => Some(Shape::RowTimesMatrix),
         (_, 1, _, Transpose::No) => Some(Shape::Rank1),
         _ => None,
@@ -548,12 +566,16 @@ pub(super) fn try_small(
     let fma = crate::simd::has_avx2_fma();
     #[cfg(not(target_arch = "x86_64"))]
     let fma = false;
-    let Some(shape) = classify(c.rows(), k, ta, tb, fma && !vector_shapes_only) else {
+    #[cfg(target_arch = "x86_64")]
+    let avx512 = crate::simd::has_avx512f();
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx512 = false;
+    let Some(shape) = classify(c.rows(), k, ta, tb, fma && !vector_shapes_only, avx512) else {
         return false;
     };
     #[cfg(target_arch = "x86_64")]
     if fma {
-        if matches!(shape, Shape::RowsTimesRows) && crate::simd::has_avx512f() {
+        if matches!(shape, Shape::RowsTimesRows) && avx512 {
             let mut c = c;
             // SAFETY: the CPU supports AVX-512F (checked); RowsTimesRows means A is m × k and
             // B is n × k, both stored, as `rows_times_rows` needs.
@@ -566,4 +588,40 @@ pub(super) fn try_small(
     }
     run::<false>(shape, alpha, a, ta, b, beta, c);
     true
+}
+
+/// Whether the pure backend runs `C ← α·A·Bᵀ + β·C` with `m` rows of `C` as the AVX-512
+/// dot-product blocks and more than [`SMALL_ROWS`] rows, so that the rows can be split over
+/// threads ([`rows_times_rows_avx512`] on each block gives every element exactly as one call).
+pub(super) fn wide_rows_times_rows(m: usize, ta: Transpose, tb: Transpose) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    let avx512 = crate::simd::has_avx2_fma() && crate::simd::has_avx512f();
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx512 = false;
+    avx512
+        && m > SMALL_ROWS
+        && m <= SMALL_ROWS_AVX512
+        && (ta, tb) == (Transpose::No, Transpose::Yes)
+}
+
+/// The AVX-512 `A·Bᵀ` blocks on any rows of `A` and `C` (also a single row), for a block of a
+/// product for which [`wide_rows_times_rows`] holds.
+pub(super) fn rows_times_rows_avx512(
+    alpha: Elem,
+    a: MatRef<'_>,
+    b: MatRef<'_>,
+    beta: Elem,
+    mut c: MatMut<'_>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        assert!(
+            crate::simd::has_avx512f(),
+            "checked by wide_rows_times_rows"
+        );
+        // SAFETY: AVX-512F is present (asserted); A is m × k and B is n × k, both stored.
+        unsafe { x86_512::rows_times_rows(alpha, a, b, beta, &mut c) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    unreachable!("wide_rows_times_rows is false off x86_64: {alpha} {a:?} {b:?} {beta} {c:?}");
 }
