@@ -4,8 +4,9 @@
 use crate::{Error, Result};
 use linalg::Matrix;
 
-/// A labelled dataset with random access.
-pub trait Dataset {
+/// A labelled dataset with random access. `Sync`, because a split training batch
+/// ([`crate::TrainConfig::split_batch`]) gathers its parts on several threads at once.
+pub trait Dataset: Sync {
     /// Number of samples.
     fn len(&self) -> usize;
 

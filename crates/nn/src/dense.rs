@@ -12,7 +12,7 @@
 //! `∂L/∂W = Δᵀ·X`, `∂L/∂b = Σ_rows Δ`, `∂L/∂X = Δ·W`.
 
 use crate::{Activation, Init};
-use linalg::{gemm, kernels, Backend, MatMut, MatRef, Matrix, Transpose};
+use linalg::{gemm, kernels, Backend, Elem, MatMut, MatRef, Matrix, Transpose};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -152,19 +152,27 @@ impl Dense {
         delta: MatRef<'_>,
         grad: &mut DenseGrads,
     ) {
-        gemm(
+        self.accumulate_params(backend, input, delta, 0.0, grad);
+    }
+
+    /// `dW ← Δᵀ·X + β·dW`, `db ← Σ_rows Δ + β·db`: with `β = 1`, adds the gradients of another
+    /// part of the batch to those already there.
+    pub fn accumulate_params(
+        &self,
+        backend: Backend,
+        input: MatRef<'_>,
+        delta: MatRef<'_>,
+        beta: Elem,
+        grad: &mut DenseGrads,
+    ) {
+        param_grads_into(
             backend,
-            1.0,
-            delta,
-            Transpose::Yes,
             input,
-            Transpose::No,
-            0.0,
+            delta,
+            beta,
             grad.weights.view_mut(),
+            grad.bias.as_deref_mut(),
         );
-        if let Some(db) = &mut grad.bias {
-            kernels::column_sums(delta, 0.0, db);
-        }
     }
 
     /// Input gradient `∂L/∂X ← Δ·W` (before the previous layer's activation derivative).
@@ -187,6 +195,31 @@ impl Dense {
             weights: Matrix::zeros(self.d_output(), self.d_input()),
             bias: self.bias.as_ref().map(|b| vec![0.0; b.len()]),
         }
+    }
+}
+
+/// `dW ← Δᵀ·X + β·dW` and `db ← Σ_rows Δ + β·db` for the outputs `delta` has columns for
+/// (all of a layer's, or a window of them when a batch's gradients are split by rows of `dW`).
+pub(crate) fn param_grads_into(
+    backend: Backend,
+    input: MatRef<'_>,
+    delta: MatRef<'_>,
+    beta: Elem,
+    dw: MatMut<'_>,
+    db: Option<&mut [Elem]>,
+) {
+    gemm(
+        backend,
+        1.0,
+        delta,
+        Transpose::Yes,
+        input,
+        Transpose::No,
+        beta,
+        dw,
+    );
+    if let Some(db) = db {
+        kernels::column_sums(delta, beta, db);
     }
 }
 

@@ -9,6 +9,9 @@
 //! - A [`Trainer`] runs epochs of mini-batches from any [`Dataset`] and reports to an
 //!   [`Observer`]; the hot loop allocates nothing.
 //! - Randomness comes from named streams of one seed ([`rng::stream`]).
+//! - Threads: the trainer uses the current rayon pool. Big enough batches of dense models are
+//!   split into one part per thread ([`SplitBatch`], on by default), smaller ones split each
+//!   product; either way a given thread count gives the same results run after run.
 //!
 //! ```
 //! use nn::{optim::Sgd, rng, Activation, Dataset, InMemoryDataset, Init, Loss, Model,
@@ -49,6 +52,7 @@ pub mod persist;
 pub mod rng;
 pub mod safetensors;
 pub mod schedule;
+mod split;
 mod train;
 
 pub use activation::{sigmoid, Activation};
@@ -68,6 +72,6 @@ pub use schedule::{
     Threshold,
 };
 pub use train::{
-    BatchEvent, EpochPosition, EpochStats, Evaluation, NoObserver, Observer, TrainConfig, Trainer,
-    TrainerState,
+    BatchEvent, EpochPosition, EpochStats, Evaluation, NoObserver, Observer, SplitBatch,
+    TrainConfig, Trainer, TrainerState, MIN_PART_ROWS, SPLIT_MIN_WORK,
 };

@@ -133,6 +133,25 @@ impl Loss {
         output: MatRef<'_>,
         labels: &[usize],
         enc: TargetEncoding,
+        delta: MatMut<'_>,
+    ) -> f64 {
+        let batch = labels.len().max(1);
+        self.output_delta_of_part(activation, output, labels, enc, batch, delta)
+    }
+
+    /// As [`Loss::output_delta`] for `labels.len()` samples that are part of a batch of `batch`
+    /// samples: `δ` is the gradient of the mean over the whole batch, so the parts' parameter
+    /// gradients add up to the batch's.
+    ///
+    /// # Panics
+    /// When shapes of `output`, `labels` and `delta` disagree.
+    pub fn output_delta_of_part(
+        self,
+        activation: Activation,
+        output: MatRef<'_>,
+        labels: &[usize],
+        enc: TargetEncoding,
+        batch: usize,
         mut delta: MatMut<'_>,
     ) -> f64 {
         assert_eq!(output.rows(), labels.len(), "output_delta: rows vs labels");
@@ -141,7 +160,7 @@ impl Loss {
             delta.shape(),
             "output_delta: output vs delta shape"
         );
-        let inv_b = 1.0 / labels.len().max(1) as Elem;
+        let inv_b = 1.0 / batch.max(1) as Elem;
         let mut total = 0.0;
         for (i, &label) in labels.iter().enumerate() {
             let a = output.row(i);

@@ -351,6 +351,49 @@ impl Model {
         }
     }
 
+    /// Whether a training batch can be split into parts that run forward and backward on their
+    /// own threads ([`Model::part_forward_deltas`]): dense layers only, no dropout.
+    pub(crate) fn splits_batches(&self) -> bool {
+        self.front.is_empty() && !self.has_dropout()
+    }
+
+    /// The per-sample half of a training step for `input`, the samples `labels` of a batch of
+    /// `batch`: forward pass, `δ` of the mean batch loss at the output
+    /// ([`Loss::output_delta_of_part`]) and every layer's `δ` back to the first — all but the
+    /// parameter gradients, which sum over the whole batch.
+    /// Returns the summed loss of these samples. Only for [`Model::splits_batches`] models.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn part_forward_deltas(
+        &self,
+        backend: Backend,
+        ws: &mut Workspace,
+        input: MatRef<'_>,
+        labels: &[usize],
+        loss: Loss,
+        enc: TargetEncoding,
+        batch: usize,
+    ) -> f64 {
+        debug_assert!(self.splits_batches());
+        let b = input.rows();
+        self.forward(backend, ws, input);
+        let last = self.layers.len() - 1;
+        let total = loss.output_delta_of_part(
+            self.output_activation(),
+            ws.acts[last].top_rows(b),
+            labels,
+            enc,
+            batch,
+            ws.deltas[last].top_rows_mut(b),
+        );
+        for l in (1..self.layers.len()).rev() {
+            let (before, from_l) = ws.deltas.split_at_mut(l);
+            let mut prev = before[l - 1].top_rows_mut(b);
+            self.layers[l].backward_input(backend, from_l[0].top_rows(b), prev.reborrow());
+            self.activation_backward(l - 1, prev, ws.acts[l - 1].top_rows(b), &ws.masks[l - 1]);
+        }
+        total
+    }
+
     /// `δ ← δ ⊙ f'(a)` for layer `l`, through its dropout mask when one was drawn: with the
     /// stored output `ã = a·s` (`s` = 0 or `1/(1 − p)`), `∂L/∂z = ∂L/∂ã · s · f'(ã/s)`.
     fn activation_backward(
@@ -621,6 +664,11 @@ impl Workspace {
     /// The largest batch the buffers hold.
     pub fn max_batch(&self) -> usize {
         self.max_batch
+    }
+
+    /// `δ = ∂L/∂Z` of layer `l` for the first `rows` samples of the last backward pass.
+    pub(crate) fn delta(&self, l: usize, rows: usize) -> MatRef<'_> {
+        self.deltas[l].top_rows(rows)
     }
 
     /// Output of layer `l` for the first `rows` samples of the last forward pass.

@@ -2,6 +2,7 @@
 
 use crate::optim::Optimizer;
 use crate::rng::{self, Rng};
+use crate::split::BatchSplit;
 use crate::{Backprop, Dataset, Error, Grads, Loss, Model, Result, TargetEncoding, Workspace};
 use linalg::{kernels, Backend, Matrix};
 use rand::seq::SliceRandom;
@@ -24,7 +25,40 @@ pub struct TrainConfig {
     pub eval_batch_size: usize,
     /// How errors travel backwards (the true gradient unless reproducing Rashid's book).
     pub backprop: Backprop,
+    /// Whether training batches are split over the threads of the current rayon pool (one
+    /// part of the batch per thread) instead of splitting each product; see [`SplitBatch`].
+    pub split_batch: SplitBatch,
 }
+
+/// How a training batch uses the threads of the current rayon pool.
+///
+/// Split, every thread gathers its own part of the batch and runs its forward pass and deltas
+/// with single-threaded products; then every thread computes its own rows of each weight
+/// gradient `dW = Σ_parts Δᵀ·X` (and, for plain SGD, updates those rows of the weights at once).
+/// Two joins per batch on a team of spinning threads ([`linalg::Team`]) replace a thread-pool
+/// hand-off per product, which on small batches costs as much as the product. The gradients are
+/// those of the whole batch up to float rounding (the order of the sums over samples changes),
+/// and results stay deterministic for a given thread count. Only dense models without dropout
+/// under [`Backprop::Gradient`] are split, into parts of at least [`MIN_PART_ROWS`] samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SplitBatch {
+    /// Never split: each product is split over the threads instead.
+    Never,
+    /// Split when a batch has at least [`SPLIT_MIN_WORK`] multiply-adds per layer pass
+    /// (`batch × parameters`); below that even two joins cost more than they save.
+    #[default]
+    Auto,
+    /// Split whenever the batch has two parts of [`MIN_PART_ROWS`] samples (for tests and
+    /// measurements).
+    Always,
+}
+
+/// The fewest samples per part when a batch is split ([`SplitBatch`]).
+pub const MIN_PART_ROWS: usize = 4;
+
+/// The least `batch size × parameters` for which [`SplitBatch::Auto`] splits a batch.
+pub const SPLIT_MIN_WORK: usize = 1 << 20;
 
 impl Default for TrainConfig {
     fn default() -> Self {
@@ -36,6 +70,7 @@ impl Default for TrainConfig {
             targets: TargetEncoding::ONE_HOT,
             eval_batch_size: 1000,
             backprop: Backprop::Gradient,
+            split_batch: SplitBatch::Auto,
         }
     }
 }
@@ -146,6 +181,8 @@ pub struct Trainer {
     scratch: Vec<usize>,
     inputs: Matrix,
     labels: Vec<usize>,
+    /// Threads and buffers of split batches ([`TrainConfig::split_batch`]), built on the first.
+    split: Option<BatchSplit>,
     shuffle_rng: Rng,
     dropout_rng: Rng,
 }
@@ -210,6 +247,7 @@ impl Trainer {
             scratch: Vec::new(),
             inputs: Matrix::zeros(max_batch, model.d_input()),
             labels: vec![0; max_batch],
+            split: None,
             shuffle_rng: rng::stream(seed, "shuffle"),
             dropout_rng: rng::stream(seed, "dropout"),
         })
@@ -223,6 +261,11 @@ impl Trainer {
     /// Gradients of the last batch.
     pub fn grads(&self) -> &Grads {
         &self.grads
+    }
+
+    /// The number of threads batches are split over ([`SplitBatch`]), once one was split.
+    pub fn split_threads(&self) -> Option<usize> {
+        self.split.as_ref().map(BatchSplit::threads)
     }
 
     /// Checks that `model` has the architecture this trainer was built for (every training
@@ -333,6 +376,30 @@ impl Trainer {
             self.config.targets,
             self.config.backprop,
         );
+        let parts = self.parts_for(model, b);
+        if let Some(split) = self.split.as_mut().filter(|_| parts >= 2) {
+            let idx = if from_scratch {
+                &self.scratch[from..from + b]
+            } else {
+                &self.order[from..from + b]
+            };
+            let sgd_rate = optimizer.plain_sgd().then_some(lr);
+            let (batch_loss, updated) = split.forward_backward(
+                model,
+                backend,
+                (loss, enc),
+                data,
+                idx,
+                parts,
+                &mut self.grads,
+                sgd_rate,
+            );
+            let finite = match updated {
+                Some(finite) => finite,
+                None => optimizer.step(model, &self.grads, lr),
+            };
+            return (batch_loss, finite);
+        }
         self.load_batch(data, from, b, from_scratch);
         let input = self.inputs.top_rows(b);
         if model.has_dropout() {
@@ -344,6 +411,29 @@ impl Trainer {
         model.backward_with(backend, &mut self.ws, input, &mut self.grads, rule);
         let finite = optimizer.step(model, &self.grads, lr);
         (batch_loss, finite)
+    }
+
+    /// How many parts a batch of `b` samples is split into (1: not split); builds the split's
+    /// threads and buffers the first time a split needs them.
+    fn parts_for(&mut self, model: &Model, b: usize) -> usize {
+        let wanted = match self.config.split_batch {
+            SplitBatch::Never => false,
+            SplitBatch::Auto => b * model.num_params() >= SPLIT_MIN_WORK,
+            SplitBatch::Always => true,
+        };
+        if !wanted || self.config.backprop != Backprop::Gradient || !model.splits_batches() {
+            return 1;
+        }
+        let threads = rayon::current_num_threads();
+        let parts = threads.min(b / MIN_PART_ROWS);
+        if parts < 2 {
+            return 1;
+        }
+        if self.split.as_ref().is_none_or(|s| s.threads() != threads) {
+            let rows = self.config.batch_size.div_ceil(2);
+            self.split = Some(BatchSplit::new(model, threads, rows));
+        }
+        parts
     }
 
     /// One update on the given samples (at most the configured batch size) at rate `lr`; returns

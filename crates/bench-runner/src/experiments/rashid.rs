@@ -141,6 +141,8 @@ impl Settings {
             targets: self.targets,
             eval_batch_size: 1000,
             backprop: self.backprop,
+            // Results independent of the thread count (sweeps compare runs made with other counts).
+            split_batch: nn::SplitBatch::Never,
         }
     }
 

@@ -62,6 +62,14 @@ pub trait Optimizer {
     /// A short description for logs and run configs.
     fn describe(&self) -> String;
 
+    /// True when a step is exactly `θ ← θ − η·g` for every parameter, with no state to keep:
+    /// a trainer may then apply it to each part of the parameters as soon as that part's
+    /// gradient is ready, on any thread, instead of calling [`Optimizer::step`] (the default is
+    /// false).
+    fn plain_sgd(&self) -> bool {
+        false
+    }
+
     /// A copy of the internal state (step count, velocity or moment buffers) for checkpoints;
     /// `None` for optimizers that do not support it (the default).
     fn state(&self) -> Option<OptimizerState> {

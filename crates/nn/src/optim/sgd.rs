@@ -209,6 +209,11 @@ impl Optimizer for Sgd {
             .unwrap_or_else(|e| panic!("Sgd::step: {e}"))
     }
 
+    /// True without momentum and weight decay.
+    fn plain_sgd(&self) -> bool {
+        self.config.momentum == Momentum::None && self.config.weight_decay == WeightDecay::None
+    }
+
     /// `sgd` for plain SGD, else e.g. `sgd(nesterov=0.9, l2 lambda=5 n=50000)`.
     fn describe(&self) -> String {
         let SgdConfig {

@@ -25,6 +25,7 @@ use crate::run_dir::RunDir;
 use anyhow::{bail, Context as _};
 use configs::BenchConfig;
 use linalg::Backend;
+use nn::SplitBatch;
 use std::path::PathBuf;
 use timing::Plan;
 
@@ -74,6 +75,30 @@ pub struct Args {
     /// Smoke run on synthetic data: every configuration, one epoch, no timing claims.
     #[arg(long)]
     pub quick: bool,
+    /// How a batch uses the threads: `auto` splits the batch into one part per thread when it
+    /// is big enough, `never` splits every product instead, `always` splits every batch of at
+    /// least 8 samples.
+    #[arg(long, default_value = "auto", value_parser = parse_split_batch)]
+    pub split_batch: SplitBatch,
+}
+
+/// `never`, `auto` or `always`.
+fn parse_split_batch(s: &str) -> Result<SplitBatch, String> {
+    match s {
+        "never" => Ok(SplitBatch::Never),
+        "auto" => Ok(SplitBatch::Auto),
+        "always" => Ok(SplitBatch::Always),
+        other => Err(format!("'{other}': expected never, auto or always")),
+    }
+}
+
+/// The flag value of `split`.
+pub fn split_batch_name(split: SplitBatch) -> &'static str {
+    match split {
+        SplitBatch::Never => "never",
+        SplitBatch::Auto => "auto",
+        SplitBatch::Always => "always",
+    }
 }
 
 impl Command {
@@ -146,6 +171,7 @@ fn run_single(
         warmup: args.warmup,
         epochs: args.epochs,
         seed: ctx.seed,
+        split_batch: args.split_batch,
     };
     let m = timing::time_config(config, &set, &plan, |e, s, warm| {
         let kind = if warm { "warm-up" } else { "epoch" };
@@ -200,6 +226,7 @@ fn run_sweep(common: &CommonArgs, args: &Args, data_dir: PathBuf) -> anyhow::Res
         seed: common.seed,
         data_dir,
         coretype: machine::default_coretype(),
+        split_batch: args.split_batch,
     };
     let cpu = machine::cpu_model();
     let run_dir = RunDir::create(&common.out, "bench")?;
@@ -266,6 +293,7 @@ fn run_quick(ctx: &Context, args: &Args) -> anyhow::Result<()> {
                 warmup: 0,
                 epochs: 1,
                 seed: ctx.seed,
+                split_batch: args.split_batch,
             };
             let m = timing::time_config(c, &set, &plan, |_, _, _| {})?;
             if !m.last_loss.is_finite() {
@@ -295,6 +323,7 @@ mod tests {
                     warmup: 0,
                     epochs: 2,
                     seed: 1,
+                    split_batch: SplitBatch::Auto,
                 };
                 let m = timing::time_config(c, &set, &plan, |_, _, _| {}).unwrap();
                 assert_eq!(m.epoch_s.len(), 2);

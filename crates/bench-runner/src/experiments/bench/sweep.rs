@@ -32,6 +32,8 @@ pub struct SweepPlan {
     pub data_dir: std::path::PathBuf,
     /// Coretype given to the children (`None`: leave the variable unset).
     pub coretype: Option<String>,
+    /// Whether batches are split over the threads.
+    pub split_batch: nn::SplitBatch,
 }
 
 /// Runs one configuration in a child process and parses its result line.
@@ -52,6 +54,7 @@ fn run_child(
         .args(["--epochs", &plan.epochs.to_string()])
         .args(["--warmup", &plan.warmup.to_string()])
         .args(["--seed", &plan.seed.to_string()])
+        .args(["--split-batch", super::split_batch_name(plan.split_batch)])
         .arg("--data-dir")
         .arg(&plan.data_dir)
         // The parent decided; the child must not re-exec with another value.

@@ -6,7 +6,7 @@ use super::machine;
 use crate::mnist_source::{MnistSource, PixelScaling};
 use data::ImageSet;
 use linalg::Backend;
-use nn::{optim::Sgd, Backprop, NoObserver, TrainConfig, Trainer};
+use nn::{optim::Sgd, Backprop, NoObserver, SplitBatch, TrainConfig, Trainer};
 use serde::{Deserialize, Serialize};
 
 /// Pixels to `[0, 1]`.
@@ -28,6 +28,8 @@ pub struct Plan {
     pub epochs: usize,
     /// Seed of the initial network and the shuffles.
     pub seed: u64,
+    /// Whether batches are split over the threads (`nn::SplitBatch`).
+    pub split_batch: SplitBatch,
 }
 
 /// The timings of one configuration on one backend and thread count.
@@ -66,6 +68,9 @@ pub struct Measurement {
     pub train_peak_rss: Option<u64>,
     /// The `OPENBLAS_CORETYPE` this process started with.
     pub openblas_coretype: Option<String>,
+    /// Threads the training batches were split over (`None`: every product split instead).
+    #[serde(default)]
+    pub split_threads: Option<usize>,
 }
 
 /// Median of a non-empty slice.
@@ -82,7 +87,11 @@ pub fn median(xs: &[f64]) -> f64 {
 
 /// The trainer settings of `config` (evaluation batches no larger than training batches, so the
 /// workspace is sized for one training batch).
-pub fn train_config(config: &BenchConfig, backend: Backend) -> TrainConfig {
+pub fn train_config(
+    config: &BenchConfig,
+    backend: Backend,
+    split_batch: SplitBatch,
+) -> TrainConfig {
     TrainConfig {
         batch_size: config.batch_size,
         shuffle: true,
@@ -91,6 +100,7 @@ pub fn train_config(config: &BenchConfig, backend: Backend) -> TrainConfig {
         targets: config.targets,
         eval_batch_size: config.batch_size,
         backprop: Backprop::Gradient,
+        split_batch,
     }
 }
 
@@ -118,7 +128,11 @@ pub fn time_config(
     let load_peak = machine::peak_rss();
     let reset = machine::reset_peak_rss();
     let mut model = config.model(plan.seed)?;
-    let mut trainer = Trainer::new(&model, train_config(config, plan.backend), plan.seed)?;
+    let mut trainer = Trainer::new(
+        &model,
+        train_config(config, plan.backend, plan.split_batch),
+        plan.seed,
+    )?;
     let mut sgd = Sgd::plain();
     let mut epoch_s = Vec::with_capacity(plan.epochs);
     let mut last_loss = f64::NAN;
@@ -159,6 +173,7 @@ pub fn time_config(
         peak_rss: peak.max(load_peak),
         train_peak_rss: if reset { peak } else { None },
         openblas_coretype: machine::coretype_in_effect(),
+        split_threads: trainer.split_threads(),
     })
 }
 

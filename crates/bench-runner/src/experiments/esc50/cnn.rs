@@ -303,6 +303,8 @@ pub fn train_cnn(ctx: &Context, config: &Config, ex: &Examples) -> anyhow::Resul
         // The workspace holds every conv map of a batch: keep evaluation batches as small.
         eval_batch_size: config.plan.batch_size,
         backprop: Backprop::Gradient,
+        // Results independent of the thread count (sweeps compare runs made with other counts).
+        split_batch: nn::SplitBatch::Never,
     };
     println!(
         "cnn: input 1x{}x{}, random time shifts up to {max_shift} columns",

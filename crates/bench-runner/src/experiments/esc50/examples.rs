@@ -3,7 +3,7 @@
 //! `bands × frames` image and shifted in time at random (training only).
 
 use data::esc50::BandStats;
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 /// One input row per clip, each a row-major `frames × bands` matrix (a waveform is
 /// `samples × 1`), with labels and folds.
@@ -132,8 +132,9 @@ pub struct FoldSet<'a> {
     indices: Vec<usize>,
     stats: Option<BandStats>,
     layout: Layout,
-    /// Random shifts of up to `max` frames either way, from a seeded stream.
-    shift: Option<(usize, RefCell<SplitMix>)>,
+    /// Random shifts of up to `max` frames either way, from a seeded stream (a `Mutex`, as
+    /// datasets are `Sync`; only one thread draws from it at a time).
+    shift: Option<(usize, Mutex<SplitMix>)>,
 }
 
 impl<'a> FoldSet<'a> {
@@ -156,7 +157,7 @@ impl<'a> FoldSet<'a> {
     /// Adds random circular time shifts of up to `max_frames` either way (0 turns them off),
     /// drawn from a stream seeded with `seed`.
     pub fn with_time_shift(mut self, max_frames: usize, seed: u64) -> Self {
-        self.shift = (max_frames > 0).then(|| (max_frames, RefCell::new(SplitMix(seed))));
+        self.shift = (max_frames > 0).then(|| (max_frames, Mutex::new(SplitMix(seed))));
         self
     }
 }
@@ -184,7 +185,10 @@ impl nn::Dataset for FoldSet<'_> {
             let src = self.ex.row(self.indices[i]);
             let offset = self.shift.as_ref().map_or(0, |(max, rng)| {
                 // Uniform in -max..=max, as a forward offset modulo `frames`.
-                let s = rng.borrow_mut().below(2 * max + 1);
+                let s = rng
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .below(2 * max + 1);
                 (s + frames * (max / frames + 1) - max) % frames
             });
             for t in 0..frames {

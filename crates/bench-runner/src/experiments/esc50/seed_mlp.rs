@@ -164,6 +164,8 @@ impl MlpSettings {
             targets: TargetEncoding::ONE_HOT,
             eval_batch_size: self.batch_size.max(64),
             backprop: Backprop::Gradient,
+            // Results independent of the thread count (sweeps compare runs made with other counts).
+            split_batch: nn::SplitBatch::Never,
         }
     }
 

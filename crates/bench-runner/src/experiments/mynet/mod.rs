@@ -287,6 +287,8 @@ impl Settings {
             targets: TargetEncoding::ONE_HOT,
             eval_batch_size: 1000,
             backprop: Backprop::Gradient,
+            // Results independent of the thread count (sweeps compare runs made with other counts).
+            split_batch: nn::SplitBatch::Never,
         }
     }
 }

@@ -1,0 +1,245 @@
+//! A training batch split over a [`Team`] of threads ([`crate::TrainConfig::split_batch`]).
+//!
+//! Two steps per batch, each one call of [`Team::run`]:
+//! 1. **per sample** — thread `p` gathers the samples `p·b/t .. (p+1)·b/t` of the batch into its
+//!    own buffers and runs the forward pass, the output `δ` (of the mean loss over all `b`
+//!    samples) and every layer's `δ` back to the first;
+//! 2. **per weight row** — thread `p` computes rows `p·n/t .. (p+1)·n/t` of every layer's
+//!    `dW = Σ_parts Δᵀ·X` (and of `db`), reading every part, and — for plain SGD — updates
+//!    those rows of `W` (and `b`) at once, `θ ← θ − η·g`, while they are in its cache.
+//!
+//! Every product inside runs on the thread that issued it (single-threaded BLAS, no rayon split),
+//! so the only synchronisation is the two joins. Other optimizers update the parameters
+//! afterwards, on the calling thread.
+
+use crate::dense::param_grads_into;
+use crate::{Dataset, Grads, Loss, Model, TargetEncoding, Workspace};
+use linalg::{kernels, Backend, Elem, MatMut, MatRef, Matrix, Team};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
+
+/// One part of a split batch: its samples, activations and deltas.
+#[derive(Debug)]
+struct Part {
+    ws: Workspace,
+    inputs: Matrix,
+    labels: Vec<usize>,
+    /// Samples in the part for the current batch (0 when the batch has fewer parts).
+    rows: usize,
+    /// Summed loss of those samples.
+    loss: f64,
+}
+
+/// Where one layer's gradients and parameters live, so that each thread can write its own rows
+/// of them.
+#[derive(Debug, Clone, Copy)]
+struct LayerRows {
+    rows: usize,
+    cols: usize,
+    dw: *mut Elem,
+    /// Null for a layer without bias.
+    db: *mut Elem,
+    w: *mut Elem,
+    /// Null for a layer without bias.
+    b: *mut Elem,
+}
+
+// SAFETY: the pointers are only turned into slices of disjoint row ranges, one per thread, while
+// the `&mut Grads` and `&mut Model` they come from are borrowed by
+// `BatchSplit::forward_backward` and not otherwise used.
+unsafe impl Send for LayerRows {}
+// SAFETY: as above.
+unsafe impl Sync for LayerRows {}
+
+impl LayerRows {
+    /// Rows `o0..o1` of `dW`, `db`, `W` and `b`.
+    ///
+    /// # Safety
+    /// `o0 ≤ o1 ≤ rows`; no other live slice covers these rows (each thread takes its own
+    /// range), and the buffers outlive `'a` (the length of one [`Team::run`]).
+    #[allow(clippy::type_complexity)]
+    unsafe fn window<'a>(
+        self,
+        o0: usize,
+        o1: usize,
+    ) -> (
+        &'a mut [Elem],
+        Option<&'a mut [Elem]>,
+        &'a mut [Elem],
+        Option<&'a mut [Elem]>,
+    ) {
+        use std::slice::from_raw_parts_mut as slice;
+        let (n, at) = ((o1 - o0) * self.cols, o0 * self.cols);
+        // SAFETY: by the caller's contract; the buffers hold `rows × cols` (and `rows`) elements.
+        unsafe {
+            (
+                slice(self.dw.add(at), n),
+                (!self.db.is_null()).then(|| slice(self.db.add(o0), o1 - o0)),
+                slice(self.w.add(at), n),
+                (!self.b.is_null()).then(|| slice(self.b.add(o0), o1 - o0)),
+            )
+        }
+    }
+}
+
+/// A bias vector's buffer, or null.
+fn ptr_of(v: Option<&mut Vec<Elem>>) -> *mut Elem {
+    v.map_or(std::ptr::null_mut(), |v| v.as_mut_ptr())
+}
+
+/// Buffers and threads for split batches (built once per trainer, on the first split batch).
+#[derive(Debug)]
+pub(crate) struct BatchSplit {
+    team: Team,
+    parts: Vec<RwLock<Part>>,
+    /// One entry per dense layer, refreshed every batch (capacity kept: no allocation).
+    layers: Vec<LayerRows>,
+}
+
+impl BatchSplit {
+    /// `threads` parts of up to `part_rows` samples each, for `model`.
+    pub(crate) fn new(model: &Model, threads: usize, part_rows: usize) -> Self {
+        let parts = (0..threads)
+            .map(|_| {
+                RwLock::new(Part {
+                    ws: Workspace::new(model, part_rows),
+                    inputs: Matrix::zeros(part_rows, model.d_input()),
+                    labels: vec![0; part_rows],
+                    rows: 0,
+                    loss: 0.0,
+                })
+            })
+            .collect();
+        Self {
+            team: Team::new(threads),
+            parts,
+            layers: Vec::with_capacity(model.layers().len()),
+        }
+    }
+
+    /// Threads (and parts).
+    pub(crate) fn threads(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Forward and backward pass of the samples `indices` of `data` in `parts` parts
+    /// (`2 ≤ parts ≤ threads()`, each of at most the `part_rows` given to [`BatchSplit::new`]),
+    /// overwriting `grads` with the gradient of the batch's mean loss. With `sgd_rate = Some(η)`
+    /// also applies plain SGD, `θ ← θ − η·g`, to every parameter. Returns the summed loss and,
+    /// when it updated, whether every parameter is finite afterwards.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn forward_backward(
+        &mut self,
+        model: &mut Model,
+        backend: Backend,
+        (loss, enc): (Loss, TargetEncoding),
+        data: &dyn Dataset,
+        indices: &[usize],
+        parts: usize,
+        grads: &mut Grads,
+        sgd_rate: Option<f32>,
+    ) -> (f64, Option<bool>) {
+        let b = indices.len();
+        let d = model.d_input();
+        let all = &self.parts;
+        let finite = AtomicBool::new(true);
+        linalg::with_single_threaded_blas(|| {
+            let shared: &Model = model;
+            self.team.run(|p| {
+                let mut guard = all[p].write().unwrap_or_else(|e| e.into_inner());
+                let part = &mut *guard;
+                if p >= parts {
+                    part.rows = 0;
+                    return;
+                }
+                let (r0, r1) = (p * b / parts, (p + 1) * b / parts);
+                let idx = &indices[r0..r1];
+                let h = idx.len();
+                data.fill_inputs(idx, &mut part.inputs.as_mut_slice()[..h * d]);
+                for (l, &i) in part.labels.iter_mut().zip(idx) {
+                    *l = data.label(i);
+                }
+                part.rows = h;
+                part.loss = linalg::on_this_thread(|| {
+                    shared.part_forward_deltas(
+                        backend,
+                        &mut part.ws,
+                        part.inputs.top_rows(h),
+                        &part.labels[..h],
+                        loss,
+                        enc,
+                        b,
+                    )
+                });
+            });
+            self.layers.clear();
+            let pairs = model.layers_mut().iter_mut().zip(grads.layers.iter_mut());
+            self.layers.extend(pairs.map(|(layer, g)| LayerRows {
+                rows: g.weights.rows(),
+                cols: g.weights.cols(),
+                dw: g.weights.as_mut_slice().as_mut_ptr(),
+                db: ptr_of(g.bias.as_mut()),
+                w: layer.weights.as_mut_slice().as_mut_ptr(),
+                b: ptr_of(layer.bias.as_mut()),
+            }));
+            let layers = &self.layers;
+            let threads = all.len();
+            self.team.run(|p| {
+                linalg::on_this_thread(|| {
+                    for (l, rows) in layers.iter().enumerate() {
+                        let (o0, o1) = (p * rows.rows / threads, (p + 1) * rows.rows / threads);
+                        if o0 == o1 {
+                            continue;
+                        }
+                        // SAFETY: the row ranges of the threads are disjoint and inside the layer.
+                        let (dw, mut db, w, b) = unsafe { rows.window(o0, o1) };
+                        let mut dw_rows = MatMut::from_slice(o1 - o0, rows.cols, &mut dw[..])
+                            .expect("dW rows match the layer's shape");
+                        for (q, part) in all.iter().enumerate() {
+                            let part = part.read().unwrap_or_else(|e| e.into_inner());
+                            let h = part.rows;
+                            if h == 0 {
+                                continue;
+                            }
+                            let x = if l == 0 {
+                                part.inputs.top_rows(h)
+                            } else {
+                                part.ws.activation(l - 1, h)
+                            };
+                            let delta = part.ws.delta(l, h);
+                            let window =
+                                MatRef::new(h, o1 - o0, delta.stride(), &delta.data()[o0..])
+                                    .expect("a column window of δ");
+                            let beta = if q == 0 { 0.0 } else { 1.0 };
+                            param_grads_into(
+                                backend,
+                                x,
+                                window,
+                                beta,
+                                dw_rows.reborrow(),
+                                db.as_deref_mut(),
+                            );
+                        }
+                        if let Some(lr) = sgd_rate {
+                            let mut ok = kernels::axpy_finite(-lr, dw, w);
+                            if let (Some(db), Some(b)) = (db, b) {
+                                ok &= kernels::axpy_finite(-lr, db, b);
+                            }
+                            if !ok {
+                                finite.store(false, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                });
+            });
+        });
+        let loss_sum = self
+            .parts
+            .iter()
+            .map(|p| p.read().unwrap_or_else(|e| e.into_inner()))
+            .filter(|p| p.rows > 0)
+            .map(|p| p.loss)
+            .sum();
+        (loss_sum, sgd_rate.map(|_| finite.into_inner()))
+    }
+}
