@@ -182,7 +182,17 @@ pub fn argmax_rows(x: MatRef<'_>, out: &mut [usize]) {
 
 /// True when every element is finite (no NaN, no ±∞).
 pub fn all_finite(x: &[Elem]) -> bool {
-    x.iter().all(|v| v.is_finite())
+    // `v·0` is 0 for finite `v` and NaN for ±∞ and NaN; sixteen lanes of sums vectorise (an
+    // early-exit loop does not), and a NaN in any lane stays.
+    let mut lanes = [0.0 as Elem; 16];
+    let chunks = x.chunks_exact(16);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l += v * 0.0;
+        }
+    }
+    lanes.iter().chain(tail).all(|v| v.is_finite())
 }
 
 #[cfg(test)]

@@ -123,6 +123,8 @@ impl Team {
         // function return or unwind before every worker has finished calling the job.
         let job: Job = unsafe { std::mem::transmute::<&(dyn Fn(usize) + Sync), Job>(job) };
         *shared.job.lock().unwrap_or_else(|e| e.into_inner()) = Some(SendJob(job));
+        // A worker panic of a step whose own part panicked too was never reported: start clean.
+        shared.panicked.store(false, Ordering::Relaxed);
         shared.pending.store(self.workers.len(), Ordering::Release);
         shared.generation.fetch_add(1, Ordering::AcqRel);
         {

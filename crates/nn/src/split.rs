@@ -5,8 +5,9 @@
 //!    own buffers and runs the forward pass, the output `δ` (of the mean loss over all `b`
 //!    samples) and every layer's `δ` back to the first;
 //! 2. **per weight row** — thread `p` computes rows `p·n/t .. (p+1)·n/t` of every layer's
-//!    `dW = Σ_parts Δᵀ·X` (and of `db`), reading every part, and — for plain SGD — updates
-//!    those rows of `W` (and `b`) at once, `θ ← θ − η·g`, while they are in its cache.
+//!    `dW = Σ_parts Δᵀ·X` (and of `db`), reading every part — or, for plain SGD, applies
+//!    `W ← W − η·Σ_parts Δᵀ·X` to those rows of `W` straight from the products (no `dW` matrix:
+//!    the weights are read and written once) and `b ← b − η·db`.
 //!
 //! Every product inside runs on the thread that issued it (single-threaded BLAS, no rayon split),
 //! so the only synchronisation is the two joins. Other optimizers update the parameters
@@ -14,7 +15,11 @@
 
 use crate::dense::param_grads_into;
 use crate::{Dataset, Grads, Loss, Model, TargetEncoding, Workspace};
-use linalg::{kernels, Backend, Elem, MatMut, MatRef, Matrix, Team};
+use linalg::{gemm, kernels, Backend, Elem, MatMut, MatRef, Matrix, Team, Transpose};
+
+/// Elements of a block of weight rows updated at once by the fused plain-SGD step (256 KB:
+/// the block stays in L2 between the product and the finiteness check).
+const FUSED_BLOCK_ELEMS: usize = 1 << 16;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
 
@@ -125,7 +130,8 @@ impl BatchSplit {
     /// Forward and backward pass of the samples `indices` of `data` in `parts` parts
     /// (`2 ≤ parts ≤ threads()`, each of at most the `part_rows` given to [`BatchSplit::new`]),
     /// overwriting `grads` with the gradient of the batch's mean loss. With `sgd_rate = Some(η)`
-    /// also applies plain SGD, `θ ← θ − η·g`, to every parameter. Returns the summed loss and,
+    /// applies plain SGD, `θ ← θ − η·g`, to every parameter instead, and fills only the bias
+    /// gradients. Returns the summed loss and,
     /// when it updated, whether every parameter is finite afterwards.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn forward_backward(
@@ -192,42 +198,60 @@ impl BatchSplit {
                             continue;
                         }
                         // SAFETY: the row ranges of the threads are disjoint and inside the layer.
-                        let (dw, mut db, w, b) = unsafe { rows.window(o0, o1) };
-                        let mut dw_rows = MatMut::from_slice(o1 - o0, rows.cols, &mut dw[..])
-                            .expect("dW rows match the layer's shape");
-                        for (q, part) in all.iter().enumerate() {
-                            let part = part.read().unwrap_or_else(|e| e.into_inner());
-                            let h = part.rows;
-                            if h == 0 {
-                                continue;
+                        let (dw, mut db, w, bias) = unsafe { rows.window(o0, o1) };
+                        // Σ over the parts of `f(X_q, Δ_q[:, c0..c1], first part?)`.
+                        let for_parts = |c0: usize, c1: usize, f: &mut dyn FnMut(MatRef<'_>, MatRef<'_>, bool)| {
+                            let mut first = true;
+                            for part in all {
+                                let part = part.read().unwrap_or_else(|e| e.into_inner());
+                                let h = part.rows;
+                                if h == 0 {
+                                    continue;
+                                }
+                                let x = if l == 0 {
+                                    part.inputs.top_rows(h)
+                                } else {
+                                    part.ws.activation(l - 1, h)
+                                };
+                                let delta = part.ws.delta(l, h);
+                                let window =
+                                    MatRef::new(h, c1 - c0, delta.stride(), &delta.data()[c0..])
+                                        .expect("a column window of δ");
+                                f(x, window, first);
+                                first = false;
                             }
-                            let x = if l == 0 {
-                                part.inputs.top_rows(h)
-                            } else {
-                                part.ws.activation(l - 1, h)
-                            };
-                            let delta = part.ws.delta(l, h);
-                            let window =
-                                MatRef::new(h, o1 - o0, delta.stride(), &delta.data()[o0..])
-                                    .expect("a column window of δ");
-                            let beta = if q == 0 { 0.0 } else { 1.0 };
-                            param_grads_into(
-                                backend,
-                                x,
-                                window,
-                                beta,
-                                dw_rows.reborrow(),
-                                db.as_deref_mut(),
-                            );
+                        };
+                        let Some(lr) = sgd_rate else {
+                            let mut dw_rows = MatMut::from_slice(o1 - o0, rows.cols, dw)
+                                .expect("dW rows match the layer's shape");
+                            for_parts(o0, o1, &mut |x, window, first| {
+                                let beta = if first { 0.0 } else { 1.0 };
+                                param_grads_into(backend, x, window, beta, dw_rows.reborrow(), db.as_deref_mut());
+                            });
+                            continue;
+                        };
+                        // Plain SGD straight into the weights, W ← W − η·Σ Δᵀ·X, a block of rows
+                        // at a time so that the finiteness check reads the block from cache.
+                        let block = (FUSED_BLOCK_ELEMS / rows.cols).max(8);
+                        let mut ok = true;
+                        for (c, w_block) in w.chunks_mut(block * rows.cols).enumerate() {
+                            let c0 = o0 + c * block;
+                            let n = w_block.len() / rows.cols;
+                            let mut w_rows = MatMut::from_slice(n, rows.cols, &mut w_block[..])
+                                .expect("W rows match the layer's shape");
+                            for_parts(c0, c0 + n, &mut |x, window, _| {
+                                gemm(backend, -lr, window, Transpose::Yes, x, Transpose::No, 1.0, w_rows.reborrow());
+                            });
+                            ok &= kernels::all_finite(w_block);
                         }
-                        if let Some(lr) = sgd_rate {
-                            let mut ok = kernels::axpy_finite(-lr, dw, w);
-                            if let (Some(db), Some(b)) = (db, b) {
-                                ok &= kernels::axpy_finite(-lr, db, b);
-                            }
-                            if !ok {
-                                finite.store(false, Ordering::Relaxed);
-                            }
+                        if let (Some(db), Some(bias)) = (db, bias) {
+                            for_parts(o0, o1, &mut |_, window, first| {
+                                kernels::column_sums(window, if first { 0.0 } else { 1.0 }, db);
+                            });
+                            ok &= kernels::axpy_finite(-lr, db, bias);
+                        }
+                        if !ok {
+                            finite.store(false, Ordering::Relaxed);
                         }
                     }
                 });

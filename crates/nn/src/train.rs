@@ -40,6 +40,10 @@ pub struct TrainConfig {
 /// those of the whole batch up to float rounding (the order of the sums over samples changes),
 /// and results stay deterministic for a given thread count. Only dense models without dropout
 /// under [`Backprop::Gradient`] are split, into parts of at least [`MIN_PART_ROWS`] samples.
+///
+/// The trainer starts its team (one thread per thread of the current rayon pool, the caller
+/// included) on the first split batch. Its threads spin between batches: to train several
+/// models at once, give each trainer a pool of its own cores, or use [`SplitBatch::Never`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SplitBatch {
@@ -237,16 +241,17 @@ impl Trainer {
                 "the raw-error rule is defined for dense models only".into(),
             ));
         }
-        let max_batch = config.batch_size.max(config.eval_batch_size);
+        // The batch buffers start at one row and grow to their full size on first use: a
+        // trainer whose batches are all split never needs them for training.
         Ok(Self {
             config,
-            ws: Workspace::new(model, max_batch),
+            ws: Workspace::new(model, 1),
             grads: model.zero_grads(),
             order: Vec::new(),
             position: None,
             scratch: Vec::new(),
-            inputs: Matrix::zeros(max_batch, model.d_input()),
-            labels: vec![0; max_batch],
+            inputs: Matrix::zeros(1, model.d_input()),
+            labels: vec![0; 1],
             split: None,
             shuffle_rng: rng::stream(seed, "shuffle"),
             dropout_rng: rng::stream(seed, "dropout"),
@@ -258,7 +263,8 @@ impl Trainer {
         &self.config
     }
 
-    /// Gradients of the last batch.
+    /// Gradients of the last batch. A split batch under plain SGD ([`SplitBatch`]) applies the
+    /// weight gradients straight to the weights and leaves only the bias gradients here.
     pub fn grads(&self) -> &Grads {
         &self.grads
     }
@@ -301,6 +307,16 @@ impl Trainer {
             });
         }
         Ok(())
+    }
+
+    /// Sizes the batch buffers for the largest training or evaluation batch, once.
+    fn reserve_batch_buffers(&mut self, model: &Model) {
+        let max_batch = self.config.batch_size.max(self.config.eval_batch_size);
+        if self.ws.max_batch() < max_batch {
+            self.ws = Workspace::new(model, max_batch);
+            self.inputs = Matrix::zeros(max_batch, model.d_input());
+            self.labels = vec![0; max_batch];
+        }
     }
 
     /// Loads `order[from..from + b]` (or `scratch[..]` when `from_scratch`) into the batch
@@ -400,6 +416,7 @@ impl Trainer {
             };
             return (batch_loss, finite);
         }
+        self.reserve_batch_buffers(model);
         self.load_batch(data, from, b, from_scratch);
         let input = self.inputs.top_rows(b);
         if model.has_dropout() {
@@ -570,6 +587,7 @@ impl Trainer {
         mut on_sample: impl FnMut(usize, usize),
     ) -> Result<Evaluation> {
         self.check_data(model, data)?;
+        self.reserve_batch_buffers(model);
         let n = data.len();
         self.scratch.clear();
         self.scratch.extend(0..n);

@@ -40,19 +40,12 @@ pub(super) fn sgemm(
     if split && super::small::wide_rows_times_rows(m, ta, tb) {
         // The dot-product blocks, on blocks of rows of A and C (each element computed as in one
         // call, so the result does not depend on the thread count).
-        let block = m.div_ceil(threads).div_ceil(ROW_ALIGN) * ROW_ALIGN;
         let ldc = c.stride();
-        let used = (m - 1) * ldc + n;
-        c.data_mut()[..used]
-            .par_chunks_mut(block * ldc)
-            .enumerate()
-            .for_each(|(i, c_block)| {
-                let row0 = i * block;
-                let rows = block.min(m - row0);
-                let c_rows = MatMut::new(rows, n, ldc, c_block).expect("a block of rows of C");
-                let a_rows = a.rows_range(row0, rows);
-                super::small::rows_times_rows_avx512(alpha, a_rows, b, beta, c_rows);
-            });
+        for_row_blocks(c, threads, |row0, rows, c_block| {
+            let c_rows = MatMut::new(rows, n, ldc, c_block).expect("a block of rows of C");
+            let a_rows = a.rows_range(row0, rows);
+            super::small::rows_times_rows_avx512(alpha, a_rows, b, beta, c_rows);
+        });
         return;
     }
     if super::small::try_small(false, alpha, a, ta, b, tb, beta, c.reborrow()) {
@@ -92,15 +85,23 @@ pub(super) fn sgemm(
         run(0, m, c.data_mut());
         return;
     }
+    for_row_blocks(c, threads, run);
+}
+
+/// Calls `f(row0, rows, block)` for disjoint blocks of rows of `c` (multiples of [`ROW_ALIGN`]
+/// rows, the last one shorter) over the current rayon pool, `block` starting at row `row0`
+/// with row stride `c.stride()`. Splits without building a list: this runs once per product,
+/// inside every training batch.
+fn for_row_blocks(mut c: MatMut<'_>, threads: usize, f: impl Fn(usize, usize, &mut [Elem]) + Sync) {
+    let (m, n) = c.shape();
+    let ldc = c.stride();
     let block = m.div_ceil(threads).div_ceil(ROW_ALIGN) * ROW_ALIGN;
-    // Disjoint row blocks of `block` rows (the last one shorter), split by rayon without
-    // building a list: this runs once per GEMM, inside every training batch.
     let used = (m - 1) * ldc + n;
     c.data_mut()[..used]
         .par_chunks_mut(block * ldc)
         .enumerate()
         .for_each(|(b, c_block)| {
             let row0 = b * block;
-            run(row0, block.min(m - row0), c_block);
+            f(row0, block.min(m - row0), c_block);
         });
 }
