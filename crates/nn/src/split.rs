@@ -149,7 +149,7 @@ impl BatchSplit {
         let d = model.d_input();
         let all = &self.parts;
         let finite = AtomicBool::new(true);
-        linalg::with_single_threaded_blas(|| {
+        let mut run = || {
             let shared: &Model = model;
             self.team.run(|p| {
                 let mut guard = all[p].write().unwrap_or_else(|e| e.into_inner());
@@ -256,7 +256,13 @@ impl BatchSplit {
                     }
                 });
             });
-        });
+        };
+        // Only around BLAS calls: the pure backend leaves OpenBLAS's settings alone.
+        if backend == Backend::Blas {
+            linalg::with_single_threaded_blas(run);
+        } else {
+            run();
+        }
         let loss_sum = self
             .parts
             .iter()

@@ -242,6 +242,7 @@ fn run_sweep(common: &CommonArgs, args: &Args, data_dir: PathBuf) -> anyhow::Res
             "seed": plan.seed,
             "data_dir": plan.data_dir,
             "openblas_coretype": plan.coretype,
+            "split_batch": split_batch_name(plan.split_batch),
             "cpu": cpu,
             "version": env!("CARGO_PKG_VERSION"),
         }),
@@ -262,11 +263,13 @@ fn run_sweep(common: &CommonArgs, args: &Args, data_dir: PathBuf) -> anyhow::Res
     nn::persist::write_atomic(&run_dir.file("results.csv"), &csv)?;
     let note = format!(
         "Seconds per training epoch over {} Fashion-MNIST images, median of {} epochs after {} \
-         warm-up (min–max in brackets); OPENBLAS_CORETYPE={}.",
+         warm-up (min–max in brackets); OPENBLAS_CORETYPE={}; --split-batch {} (2-thread \
+         runs split every batch into one part per thread where the batch is big enough).",
         rows.first().map_or(60_000, |m| m.samples),
         plan.epochs,
         plan.warmup,
-        plan.coretype.as_deref().unwrap_or("(unset)")
+        plan.coretype.as_deref().unwrap_or("(unset)"),
+        split_batch_name(plan.split_batch)
     );
     let table = report::markdown(&rows, &cpu, &note);
     println!("\n{table}");

@@ -45,6 +45,7 @@ pub fn csv(rows: &[Measurement], cpu: &str) -> anyhow::Result<Vec<u8>> {
         "train_peak_rss_bytes",
         "budget_bytes",
         "openblas_coretype",
+        "split_threads",
         "cpu",
     ])?;
     for m in rows {
@@ -67,6 +68,7 @@ pub fn csv(rows: &[Measurement], cpu: &str) -> anyhow::Result<Vec<u8>> {
             opt(m.train_peak_rss),
             opt(budget),
             m.openblas_coretype.clone().unwrap_or_default(),
+            m.split_threads.map_or(String::new(), |t| t.to_string()),
             cpu.to_string(),
         ])?;
     }
