@@ -258,7 +258,7 @@ impl BatchSplit {
             });
         };
         // Only around BLAS calls: the pure backend leaves OpenBLAS's settings alone.
-        if backend == Backend::Blas {
+        if backend != Backend::Pure {
             linalg::with_single_threaded_blas(run);
         } else {
             run();
