@@ -152,24 +152,11 @@ impl Dense {
         delta: MatRef<'_>,
         grad: &mut DenseGrads,
     ) {
-        self.accumulate_params(backend, input, delta, 0.0, grad);
-    }
-
-    /// `dW ← Δᵀ·X + β·dW`, `db ← Σ_rows Δ + β·db`: with `β = 1`, adds the gradients of another
-    /// part of the batch to those already there.
-    pub fn accumulate_params(
-        &self,
-        backend: Backend,
-        input: MatRef<'_>,
-        delta: MatRef<'_>,
-        beta: Elem,
-        grad: &mut DenseGrads,
-    ) {
         param_grads_into(
             backend,
             input,
             delta,
-            beta,
+            0.0,
             grad.weights.view_mut(),
             grad.bias.as_deref_mut(),
         );

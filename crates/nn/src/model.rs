@@ -330,8 +330,7 @@ impl Model {
         let b = input.rows();
         for l in (0..self.layers.len()).rev() {
             let layer = &self.layers[l];
-            let (before, from_l) = ws.deltas.split_at_mut(l);
-            let delta = from_l[0].top_rows(b);
+            let delta = ws.deltas[l].top_rows(b);
             let x = match l {
                 0 if self.front.is_empty() => input,
                 0 => ws.front.output(b),
@@ -344,11 +343,17 @@ impl Model {
                     .backward(&self.front, backend, input, &mut grads.front);
             }
             if l > 0 {
-                let mut prev = before[l - 1].top_rows_mut(b);
-                layer.backward_input(backend, delta, prev.reborrow());
-                self.activation_backward(l - 1, prev, ws.acts[l - 1].top_rows(b), &ws.masks[l - 1]);
+                self.delta_to_previous(backend, ws, l, b);
             }
         }
+    }
+
+    /// `δ_{l−1} ← (δ_l·W_l) ⊙ f'(a_{l−1})` for the first `b` samples of the workspace.
+    fn delta_to_previous(&self, backend: Backend, ws: &mut Workspace, l: usize, b: usize) {
+        let (before, from_l) = ws.deltas.split_at_mut(l);
+        let mut prev = before[l - 1].top_rows_mut(b);
+        self.layers[l].backward_input(backend, from_l[0].top_rows(b), prev.reborrow());
+        self.activation_backward(l - 1, prev, ws.acts[l - 1].top_rows(b), &ws.masks[l - 1]);
     }
 
     /// Whether a training batch can be split into parts that run forward and backward on their
@@ -386,10 +391,7 @@ impl Model {
             ws.deltas[last].top_rows_mut(b),
         );
         for l in (1..self.layers.len()).rev() {
-            let (before, from_l) = ws.deltas.split_at_mut(l);
-            let mut prev = before[l - 1].top_rows_mut(b);
-            self.layers[l].backward_input(backend, from_l[0].top_rows(b), prev.reborrow());
-            self.activation_backward(l - 1, prev, ws.acts[l - 1].top_rows(b), &ws.masks[l - 1]);
+            self.delta_to_previous(backend, ws, l, b);
         }
         total
     }

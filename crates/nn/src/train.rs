@@ -323,11 +323,7 @@ impl Trainer {
     /// buffers.
     fn load_batch(&mut self, data: &dyn Dataset, from: usize, b: usize, from_scratch: bool) {
         let d = self.inputs.cols();
-        let idx = if from_scratch {
-            &self.scratch[from..from + b]
-        } else {
-            &self.order[from..from + b]
-        };
+        let idx = batch_indices(&self.order, &self.scratch, from, b, from_scratch);
         data.fill_inputs(idx, &mut self.inputs.as_mut_slice()[..b * d]);
         for (l, &i) in self.labels.iter_mut().zip(idx) {
             *l = data.label(i);
@@ -394,11 +390,7 @@ impl Trainer {
         );
         let parts = self.parts_for(model, b);
         if let Some(split) = self.split.as_mut().filter(|_| parts >= 2) {
-            let idx = if from_scratch {
-                &self.scratch[from..from + b]
-            } else {
-                &self.order[from..from + b]
-            };
+            let idx = batch_indices(&self.order, &self.scratch, from, b, from_scratch);
             let sgd_rate = optimizer.plain_sgd().then_some(lr);
             let (batch_loss, updated) = split.forward_backward(
                 model,
@@ -616,4 +608,17 @@ impl Trainer {
         }
         Ok(eval)
     }
+}
+
+/// The samples of a batch: `order[from..from + b]` (the epoch's order), or
+/// `scratch[from..from + b]` when `from_scratch` (evaluation and `train_batch`).
+fn batch_indices<'a>(
+    order: &'a [usize],
+    scratch: &'a [usize],
+    from: usize,
+    b: usize,
+    from_scratch: bool,
+) -> &'a [usize] {
+    let all = if from_scratch { scratch } else { order };
+    &all[from..from + b]
 }

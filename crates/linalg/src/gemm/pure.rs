@@ -37,7 +37,7 @@ pub(super) fn sgemm(
         && m * n * k >= PARALLEL_MIN_FLOPS
         && m >= 2 * ROW_ALIGN
         && !crate::threads::is_serial();
-    if split && super::small::wide_rows_times_rows(m, ta, tb) {
+    if split && super::small::wide_rows_times_rows(m, k, ta, tb) {
         // The dot-product blocks, on blocks of rows of A and C (each element computed as in one
         // call, so the result does not depend on the thread count).
         let ldc = c.stride();

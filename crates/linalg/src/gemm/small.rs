@@ -562,14 +562,7 @@ pub(super) fn try_small(
         Transpose::No => a.cols(),
         Transpose::Yes => a.rows(),
     };
-    #[cfg(target_arch = "x86_64")]
-    let fma = crate::simd::has_avx2_fma();
-    #[cfg(not(target_arch = "x86_64"))]
-    let fma = false;
-    #[cfg(target_arch = "x86_64")]
-    let avx512 = crate::simd::has_avx512f();
-    #[cfg(not(target_arch = "x86_64"))]
-    let avx512 = false;
+    let (fma, avx512) = cpu_features();
     let Some(shape) = classify(c.rows(), k, ta, tb, fma && !vector_shapes_only, avx512) else {
         return false;
     };
@@ -593,15 +586,22 @@ pub(super) fn try_small(
 /// Whether the pure backend runs `C ← α·A·Bᵀ + β·C` with `m` rows of `C` as the AVX-512
 /// dot-product blocks and more than [`SMALL_ROWS`] rows, so that the rows can be split over
 /// threads ([`rows_times_rows_avx512`] on each block gives every element exactly as one call).
-pub(super) fn wide_rows_times_rows(m: usize, ta: Transpose, tb: Transpose) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    let avx512 = crate::simd::has_avx2_fma() && crate::simd::has_avx512f();
-    #[cfg(not(target_arch = "x86_64"))]
-    let avx512 = false;
-    avx512
+pub(super) fn wide_rows_times_rows(m: usize, k: usize, ta: Transpose, tb: Transpose) -> bool {
+    let (fma, avx512) = cpu_features();
+    fma && avx512
         && m > SMALL_ROWS
-        && m <= SMALL_ROWS_AVX512
-        && (ta, tb) == (Transpose::No, Transpose::Yes)
+        && matches!(
+            classify(m, k, ta, tb, fma, avx512),
+            Some(Shape::RowsTimesRows)
+        )
+}
+
+/// (AVX2 + FMA, AVX-512F) of this CPU, both false off x86-64.
+fn cpu_features() -> (bool, bool) {
+    #[cfg(target_arch = "x86_64")]
+    return (crate::simd::has_avx2_fma(), crate::simd::has_avx512f());
+    #[cfg(not(target_arch = "x86_64"))]
+    (false, false)
 }
 
 /// The AVX-512 `A·Bᵀ` blocks on any rows of `A` and `C` (also a single row), for a block of a
