@@ -3,11 +3,97 @@
 use crate::{Elem, Error, Result};
 
 /// A dense row-major `f32` matrix owning a contiguous buffer (row stride = `cols`).
+///
+/// The buffer starts on a 64-byte boundary (a cache line, one AVX-512 register) when the matrix
+/// was made by [`Matrix::zeros`], [`Matrix::filled`], [`Matrix::from_fn`],
+/// [`Matrix::from_row_major`] or `clone`; [`Matrix::from_vec`] keeps the caller's buffer as it
+/// is. Rows then start aligned too when `cols` is a multiple of 16.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Matrix {
     rows: usize,
     cols: usize,
-    data: Vec<Elem>,
+    data: Storage,
+}
+
+/// Elements `offset..offset + len` of `vec`: an owned buffer whose first element can be placed
+/// on a 64-byte boundary by over-allocating [`ALIGN_PAD`] elements.
+struct Storage {
+    vec: Vec<Elem>,
+    offset: usize,
+    len: usize,
+}
+
+/// Spare elements allocated so a buffer can start on a 64-byte boundary.
+const ALIGN_PAD: usize = 64 / std::mem::size_of::<Elem>() - 1;
+
+impl Storage {
+    /// `len` copies of `value`, starting on a 64-byte boundary.
+    fn aligned(len: usize, value: Elem) -> Self {
+        if len == 0 {
+            return Self::taken(Vec::new());
+        }
+        // `vec![0.0; n]` asks the allocator for zeroed memory: large buffers stay untouched
+        // (and take no memory) until written.
+        let vec = vec![value; len + ALIGN_PAD];
+        let offset = vec.as_ptr().align_offset(64).min(ALIGN_PAD);
+        Self { vec, offset, len }
+    }
+
+    /// A copy of `data`, starting on a 64-byte boundary.
+    fn aligned_copy(data: &[Elem]) -> Self {
+        let mut s = Self::aligned(data.len(), 0.0);
+        s.copy_from_slice(data);
+        s
+    }
+
+    /// `vec` as it is.
+    fn taken(vec: Vec<Elem>) -> Self {
+        let len = vec.len();
+        Self {
+            vec,
+            offset: 0,
+            len,
+        }
+    }
+
+    fn into_vec(self) -> Vec<Elem> {
+        if self.offset == 0 && self.vec.len() == self.len {
+            self.vec
+        } else {
+            self.to_vec()
+        }
+    }
+}
+
+impl std::ops::Deref for Storage {
+    type Target = [Elem];
+    fn deref(&self) -> &[Elem] {
+        &self.vec[self.offset..self.offset + self.len]
+    }
+}
+
+impl std::ops::DerefMut for Storage {
+    fn deref_mut(&mut self) -> &mut [Elem] {
+        &mut self.vec[self.offset..self.offset + self.len]
+    }
+}
+
+impl Clone for Storage {
+    fn clone(&self) -> Self {
+        Self::aligned_copy(self)
+    }
+}
+
+impl PartialEq for Storage {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
 }
 
 /// A borrowed read-only matrix view: element `(i, j)` is `data[i * stride + j]`.
@@ -60,11 +146,11 @@ impl Matrix {
         Self {
             rows,
             cols,
-            data: vec![value; rows * cols],
+            data: Storage::aligned(rows * cols, value),
         }
     }
 
-    /// Wraps a row-major buffer.
+    /// Wraps a row-major buffer (without copying it: the rows start where the buffer does).
     ///
     /// # Errors
     /// [`Error::BufferLength`] when `data.len() != rows * cols`.
@@ -77,18 +163,42 @@ impl Matrix {
                 len: data.len(),
             });
         }
-        Ok(Self { rows, cols, data })
+        Ok(Self {
+            rows,
+            cols,
+            data: Storage::taken(data),
+        })
+    }
+
+    /// A copy of a row-major buffer, on a 64-byte boundary.
+    ///
+    /// # Errors
+    /// [`Error::BufferLength`] when `data.len() != rows * cols`.
+    pub fn from_row_major(rows: usize, cols: usize, data: &[Elem]) -> Result<Self> {
+        if rows.checked_mul(cols) != Some(data.len()) {
+            return Err(Error::BufferLength {
+                op: "Matrix::from_row_major",
+                rows,
+                cols,
+                len: data.len(),
+            });
+        }
+        Ok(Self {
+            rows,
+            cols,
+            data: Storage::aligned_copy(data),
+        })
     }
 
     /// Builds a matrix from a function of `(row, col)`.
     pub fn from_fn(rows: usize, cols: usize, mut f: impl FnMut(usize, usize) -> Elem) -> Self {
-        let mut data = Vec::with_capacity(rows * cols);
+        let mut m = Self::zeros(rows, cols);
         for i in 0..rows {
-            for j in 0..cols {
-                data.push(f(i, j));
+            for (j, v) in m.row_mut(i).iter_mut().enumerate() {
+                *v = f(i, j);
             }
         }
-        Self { rows, cols, data }
+        m
     }
 
     /// Number of rows.
@@ -118,7 +228,7 @@ impl Matrix {
 
     /// Consumes the matrix, returning its buffer.
     pub fn into_vec(self) -> Vec<Elem> {
-        self.data
+        self.data.into_vec()
     }
 
     /// Element `(i, j)`.
@@ -401,5 +511,43 @@ impl<'a> MatMut<'a> {
         for i in 0..self.rows {
             self.row_mut(i).fill(value);
         }
+    }
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use super::*;
+
+    fn aligned(m: &Matrix) -> bool {
+        (m.as_slice().as_ptr() as usize).is_multiple_of(64)
+    }
+
+    #[test]
+    fn made_and_cloned_matrices_start_on_a_cache_line() {
+        for n in [1, 3, 16, 100, 784, 100_000] {
+            let z = Matrix::zeros(n, 3);
+            assert!(aligned(&z) && z.as_slice().iter().all(|&v| v == 0.0));
+            let f = Matrix::from_fn(3, n, |i, j| (i * n + j) as Elem);
+            assert!(aligned(&f));
+            assert_eq!(f.row(2)[n - 1], (3 * n - 1) as Elem);
+            let c = f.clone();
+            assert!(aligned(&c));
+            assert_eq!(c, f);
+            let r = Matrix::from_row_major(3, n, f.as_slice()).unwrap();
+            assert!(aligned(&r) && r == f);
+            assert_eq!(r.into_vec(), f.as_slice());
+        }
+        assert!(Matrix::from_row_major(2, 2, &[1.0; 3]).is_err());
+    }
+
+    #[test]
+    fn from_vec_keeps_the_buffer() {
+        let v = vec![1.0, 2.0, 3.0, 4.0];
+        let ptr = v.as_ptr();
+        let m = Matrix::from_vec(2, 2, v).unwrap();
+        assert_eq!(m.as_slice().as_ptr(), ptr);
+        let back = m.into_vec();
+        assert_eq!(back.as_ptr(), ptr);
+        assert_eq!(back, [1.0, 2.0, 3.0, 4.0]);
     }
 }

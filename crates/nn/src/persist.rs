@@ -186,12 +186,13 @@ pub fn model_from_json(value: serde_json::Value, path: &Path) -> Result<SavedMod
     let mut layers = Vec::with_capacity(file.layers.len());
     let dropout: Vec<f32> = file.layers.iter().map(|r| r.dropout).collect();
     for (i, rec) in file.layers.into_iter().enumerate() {
-        let weights = Matrix::from_vec(rec.d_output, rec.d_input, rec.weights).map_err(|_| {
-            bad(format!(
-                "layer {i}: weights do not hold {}x{} values",
-                rec.d_output, rec.d_input
-            ))
-        })?;
+        let weights =
+            Matrix::from_row_major(rec.d_output, rec.d_input, &rec.weights).map_err(|_| {
+                bad(format!(
+                    "layer {i}: weights do not hold {}x{} values",
+                    rec.d_output, rec.d_input
+                ))
+            })?;
         if let Some(b) = &rec.bias {
             if b.len() != rec.d_output {
                 return Err(bad(format!(

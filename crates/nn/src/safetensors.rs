@@ -341,7 +341,7 @@ fn to_model(st: &SafeTensors) -> std::result::Result<Model, String> {
             b => b.map(|b| b.data.clone()),
         };
         layers.push(Dense {
-            weights: Matrix::from_vec(rows, cols, w.data.clone()).map_err(|e| e.to_string())?,
+            weights: Matrix::from_row_major(rows, cols, &w.data).map_err(|e| e.to_string())?,
             bias,
             activation,
         });
