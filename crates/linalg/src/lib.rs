@@ -9,6 +9,7 @@
 //!   through strides or BLAS flags: no matrix is ever copied to transpose it.
 //! - [`kernels`] holds the elementwise and reduction kernels (bias broadcast, column sums,
 //!   map/zip, argmax); none allocates.
+//! - [`rank1`] fuses a rank-1 weight update with the next matrix-vector product (per-sample SGD).
 //!
 //! ```
 //! use linalg::{gemm, Backend, Matrix, Transpose};
@@ -45,6 +46,7 @@ mod error;
 mod gemm;
 pub mod kernels;
 mod matrix;
+pub mod rank1;
 mod simd;
 mod team;
 mod threads;
