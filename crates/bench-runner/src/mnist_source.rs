@@ -49,4 +49,8 @@ impl nn::Dataset for MnistSource<'_> {
         self.set
             .fill_f32(indices, self.scaling.scale, self.scaling.offset, out);
     }
+
+    fn prefetch(&self, index: usize) {
+        self.set.prefetch(index);
+    }
 }

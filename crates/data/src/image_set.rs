@@ -188,6 +188,17 @@ impl ImageSet {
         }
     }
 
+    /// Fetches image `index` into the cache ahead of its use: one load of its first byte (which
+    /// also brings its page's address translation in) and prefetch hints for every line. Does
+    /// nothing for an index out of range.
+    pub fn prefetch(&self, index: usize) {
+        if index < self.len() {
+            let image = self.image(index);
+            std::hint::black_box(image[0]);
+            prefetch(image);
+        }
+    }
+
     /// Writes one-hot rows for the labels at `indices` into `out`, without allocating:
     /// row `r` (`classes()` values) is 1.0 at `label(indices[r])` and 0.0 elsewhere. Only the
     /// first `indices.len() * classes()` elements of `out` are written.

@@ -27,6 +27,12 @@ pub trait Dataset: Sync {
     /// Writes the features of `indices` as consecutive rows of `out`
     /// (`out.len() >= indices.len() * input_dim()`). Must not allocate.
     fn fill_inputs(&self, indices: &[usize], out: &mut [f32]);
+
+    /// A hint that sample `index` is read soon (per-sample training asks for the sample after
+    /// next), so its memory can be fetched into the cache meanwhile. The default does nothing.
+    fn prefetch(&self, index: usize) {
+        let _ = index;
+    }
 }
 
 /// Samples held as an `f32` matrix (one row per sample) with their labels.

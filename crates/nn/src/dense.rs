@@ -130,18 +130,19 @@ impl Dense {
             out.reborrow(),
         );
         // Bias and activation in one pass over each row (the row stays in L1 between the two).
-        match &self.bias {
-            Some(b) => {
-                for i in 0..out.rows() {
-                    let row = out.row_mut(i);
-                    for (z, &bj) in row.iter_mut().zip(b) {
-                        *z += bj;
-                    }
-                    self.activation.forward_slice(row);
-                }
-            }
-            None => self.activation.forward_inplace(out),
+        for i in 0..out.rows() {
+            self.finish_row(out.row_mut(i));
         }
+    }
+
+    /// `a ← f(z + b)` in place for one sample's `z = W·x`.
+    pub(crate) fn finish_row(&self, z: &mut [Elem]) {
+        if let Some(b) = &self.bias {
+            for (zj, &bj) in z.iter_mut().zip(b) {
+                *zj += bj;
+            }
+        }
+        self.activation.forward_slice(z);
     }
 
     /// Parameter gradients from `Δ = ∂L/∂Z`: `dW ← Δᵀ·X`, `db ← Σ_rows Δ` (overwritten).

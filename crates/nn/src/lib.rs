@@ -47,6 +47,8 @@ pub mod lr_finder;
 pub mod maxpool2d;
 pub mod metrics;
 mod model;
+mod per_sample;
+pub use per_sample::ROW_SPLIT_MIN;
 pub mod optim;
 pub mod persist;
 pub mod rng;

@@ -4,7 +4,7 @@ use crate::front::{self, FrontBuffers, FrontGrads, FrontLayer};
 use crate::{
     Activation, Dense, DenseConfig, DenseGrads, Error, Init, Loss, Result, TargetEncoding,
 };
-use linalg::{Backend, MatMut, MatRef, Matrix};
+use linalg::{Backend, Elem, MatMut, MatRef, Matrix};
 use rand::Rng;
 
 /// An ordered stack of [`Dense`] layers, optionally after convolution/pooling stages
@@ -390,10 +390,29 @@ impl Model {
             batch,
             ws.deltas[last].top_rows_mut(b),
         );
-        for l in (1..self.layers.len()).rev() {
-            self.delta_to_previous(backend, ws, l, b);
-        }
+        self.deltas_with(backend, ws, b, Backprop::Gradient);
         total
+    }
+
+    /// Every layer's `δ` from the output's (written by [`Model::output_delta_with`] under the
+    /// same rule) for the first `b` samples of the workspace: all of the backward pass but the
+    /// parameter gradients. Dense models only.
+    pub(crate) fn deltas_with(
+        &self,
+        backend: Backend,
+        ws: &mut Workspace,
+        b: usize,
+        rule: Backprop,
+    ) {
+        debug_assert!(self.front.is_empty());
+        match rule {
+            Backprop::Gradient => {
+                for l in (1..self.layers.len()).rev() {
+                    self.delta_to_previous(backend, ws, l, b);
+                }
+            }
+            Backprop::RawError => self.raw_error_deltas(backend, ws, b),
+        }
     }
 
     /// `δ ← δ ⊙ f'(a)` for layer `l`, through its dropout mask when one was drawn: with the
@@ -437,11 +456,24 @@ impl Model {
             "the raw-error rule is defined for dense models only"
         );
         let b = input.rows();
+        self.raw_error_deltas(backend, ws, b);
+        for (l, layer) in self.layers.iter().enumerate() {
+            let x = if l == 0 {
+                input
+            } else {
+                ws.acts[l - 1].top_rows(b)
+            };
+            layer.backward_params(backend, x, ws.deltas[l].top_rows(b), &mut grads.layers[l]);
+        }
+    }
+
+    /// The raw error's way back: from the top, `e_{l−1} ← e_l·W_l`, then `δ_l ← e_l ⊙ f'(a_l)` in
+    /// place, for the first `b` samples.
+    fn raw_error_deltas(&self, backend: Backend, ws: &mut Workspace, b: usize) {
         for l in (0..self.layers.len()).rev() {
-            let layer = &self.layers[l];
             let (before, from_l) = ws.deltas.split_at_mut(l);
             if l > 0 {
-                layer.backward_input(
+                self.layers[l].backward_input(
                     backend,
                     from_l[0].top_rows(b),
                     before[l - 1].top_rows_mut(b),
@@ -453,12 +485,6 @@ impl Model {
                 ws.acts[l].top_rows(b),
                 &ws.masks[l],
             );
-            let x = if l == 0 {
-                input
-            } else {
-                ws.acts[l - 1].top_rows(b)
-            };
-            layer.backward_params(backend, x, from_l[0].top_rows(b), &mut grads.layers[l]);
         }
     }
 
@@ -676,5 +702,17 @@ impl Workspace {
     /// Output of layer `l` for the first `rows` samples of the last forward pass.
     pub fn activation(&self, l: usize, rows: usize) -> MatRef<'_> {
         self.acts[l].top_rows(rows)
+    }
+
+    /// The first sample's output of layer `l − 1` (the input of layer `l`, `l ≥ 1`) and its
+    /// output of layer `l`, to be written.
+    pub(crate) fn layer_io(&mut self, l: usize) -> (&[Elem], &mut [Elem]) {
+        let (done, rest) = self.acts.split_at_mut(l);
+        (done[l - 1].row(0), rest[0].row_mut(0))
+    }
+
+    /// The first sample's output of layer `l`, to be written.
+    pub(crate) fn output_mut(&mut self, l: usize) -> &mut [Elem] {
+        self.acts[l].row_mut(0)
     }
 }

@@ -1,6 +1,7 @@
 //! The training loop: epochs of mini-batches on reusable buffers, reported to an [`Observer`].
 
 use crate::optim::Optimizer;
+use crate::per_sample::PerSample;
 use crate::rng::{self, Rng};
 use crate::split::BatchSplit;
 use crate::{Backprop, Dataset, Error, Grads, Loss, Model, Result, TargetEncoding, Workspace};
@@ -187,6 +188,8 @@ pub struct Trainer {
     labels: Vec<usize>,
     /// Threads and buffers of split batches ([`TrainConfig::split_batch`]), built on the first.
     split: Option<BatchSplit>,
+    /// Buffers (and threads) of fused per-sample SGD steps, built on the first.
+    per_sample: Option<PerSample>,
     shuffle_rng: Rng,
     dropout_rng: Rng,
 }
@@ -253,6 +256,7 @@ impl Trainer {
             inputs: Matrix::zeros(1, model.d_input()),
             labels: vec![0; 1],
             split: None,
+            per_sample: None,
             shuffle_rng: rng::stream(seed, "shuffle"),
             dropout_rng: rng::stream(seed, "dropout"),
         })
@@ -269,9 +273,14 @@ impl Trainer {
         &self.grads
     }
 
-    /// The number of threads batches are split over ([`SplitBatch`]), once one was split.
+    /// The number of threads batches are split over ([`SplitBatch`]), once one was split; for
+    /// per-sample steps, the threads the rows of large layers are split over (when 2 or more).
     pub fn split_threads(&self) -> Option<usize> {
-        self.split.as_ref().map(BatchSplit::threads)
+        let per_sample = self.per_sample.as_ref().map(PerSample::threads);
+        self.split
+            .as_ref()
+            .map(BatchSplit::threads)
+            .or(per_sample.filter(|&t| t >= 2))
     }
 
     /// Checks that `model` has the architecture this trainer was built for (every training
@@ -388,6 +397,30 @@ impl Trainer {
             self.config.targets,
             self.config.backprop,
         );
+        if b == 1 && optimizer.plain_sgd() && model.splits_batches() {
+            let sample = batch_indices(&self.order, &self.scratch, from, 1, from_scratch)[0];
+            let ahead = |k: usize| (!from_scratch).then(|| self.order.get(from + k).copied());
+            let (next, then) = (ahead(1).flatten(), ahead(2).flatten());
+            let split = self.config.split_batch != SplitBatch::Never;
+            let per_sample = self.per_sample.get_or_insert_with(|| {
+                let threads = if split {
+                    rayon::current_num_threads()
+                } else {
+                    1
+                };
+                PerSample::new(model, threads)
+            });
+            return per_sample.step(
+                model,
+                backend,
+                (loss, enc, rule),
+                lr,
+                data,
+                sample,
+                next,
+                then,
+            );
+        }
         let parts = self.parts_for(model, b);
         if let Some(split) = self.split.as_mut().filter(|_| parts >= 2) {
             let idx = batch_indices(&self.order, &self.scratch, from, b, from_scratch);
@@ -420,6 +453,14 @@ impl Trainer {
         model.backward_with(backend, &mut self.ws, input, &mut self.grads, rule);
         let finite = optimizer.step(model, &self.grads, lr);
         (batch_loss, finite)
+    }
+
+    /// Drops a forward pass computed ahead by the last per-sample step: the model may have
+    /// changed since.
+    fn forget_primed_sample(&mut self) {
+        if let Some(p) = self.per_sample.as_mut() {
+            p.invalidate();
+        }
     }
 
     /// How many parts a batch of `b` samples is split into (1: not split); builds the split's
@@ -470,6 +511,7 @@ impl Trainer {
                 self.config.batch_size
             )));
         }
+        self.forget_primed_sample();
         self.scratch.clear();
         self.scratch.extend_from_slice(indices);
         let (loss, finite) = self.step(model, optimizer, lr, data, 0, b, true);
@@ -496,6 +538,7 @@ impl Trainer {
         observer: &mut dyn Observer,
     ) -> Result<EpochStats> {
         self.check_data(model, data)?;
+        self.forget_primed_sample();
         let start = Instant::now();
         let n = data.len();
         let resume = self
