@@ -12,7 +12,8 @@ use std::time::Instant;
 /// Settings of a [`Trainer`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainConfig {
-    /// Samples per update (1 = per-sample SGD).
+    /// Samples per update (1 = per-sample SGD; under plain SGD each sample's weight update is
+    /// then applied inside the next sample's forward pass, one pass over each weight matrix).
     pub batch_size: usize,
     /// Reshuffle the sample order every epoch (seeded); otherwise file order.
     pub shuffle: bool,
@@ -41,6 +42,11 @@ pub struct TrainConfig {
 /// those of the whole batch up to float rounding (the order of the sums over samples changes),
 /// and results stay deterministic for a given thread count. Only dense models without dropout
 /// under [`Backprop::Gradient`] are split, into parts of at least [`MIN_PART_ROWS`] samples.
+///
+/// Batches of one sample under plain SGD are not split by samples: the rows of each layer with
+/// at least [`crate::ROW_SPLIT_MIN`] weights are split over the team instead (every row computed
+/// as on one thread, so results do not depend on the thread count); `Never` keeps them on the
+/// calling thread.
 ///
 /// The trainer starts its team (one thread per thread of the current rayon pool, the caller
 /// included) on the first split batch. Its threads spin between batches: to train several
@@ -268,7 +274,9 @@ impl Trainer {
     }
 
     /// Gradients of the last batch. A split batch under plain SGD ([`SplitBatch`]) applies the
-    /// weight gradients straight to the weights and leaves only the bias gradients here.
+    /// weight gradients straight to the weights and leaves only the bias gradients here; a
+    /// batch of one under plain SGD forms no gradient at all (each weight update is fused into
+    /// the next sample's forward pass) and leaves them untouched.
     pub fn grads(&self) -> &Grads {
         &self.grads
     }
