@@ -24,9 +24,9 @@ type Job = *const (dyn Fn(usize) + Sync);
 struct Shared {
     /// Bumped once per step; workers run the job when they see it change.
     generation: AtomicUsize,
-    /// The current step's closure (valid while `pending > 0`).
-    job: Mutex<Option<SendJob>>,
-    /// Workers that have not finished the current step.
+    /// The current step's closure and which parts have been taken.
+    step: Mutex<Step>,
+    /// Parts of the current step not yet finished (the caller's own first part not counted).
     pending: AtomicUsize,
     /// Set when a worker's part panicked.
     panicked: AtomicBool,
@@ -36,6 +36,21 @@ struct Shared {
     wake: Condvar,
 }
 
+/// What [`Team::run`] hands out: the closure (valid while parts are pending) and, per thread
+/// index, whether some thread has taken that part.
+struct Step {
+    job: Option<SendJob>,
+    taken: Vec<bool>,
+}
+
+impl Step {
+    /// Takes part `index` of the current step if nobody has; returns the closure to call.
+    fn take(&mut self, index: usize) -> Option<SendJob> {
+        let job = self.job?;
+        (!std::mem::replace(&mut self.taken[index], true)).then_some(job)
+    }
+}
+
 #[derive(Clone, Copy)]
 struct SendJob(Job);
 // SAFETY: the closure behind the pointer is `Sync`, and `Team::run` keeps it alive until every
@@ -43,7 +58,10 @@ struct SendJob(Job);
 unsafe impl Send for SendJob {}
 
 /// `threads − 1` worker threads plus the calling thread; [`Team::run`] calls a closure once per
-/// thread index and returns when all calls have returned.
+/// thread index and returns when all calls have returned. Part `i` normally runs on worker `i`;
+/// when that worker has not started it by the time the caller is done with part 0 (it is asleep,
+/// or another process holds its core), the caller runs it itself, so a step never waits for a
+/// thread that is not running.
 ///
 /// ```
 /// use linalg::Team;
@@ -79,7 +97,10 @@ impl Team {
     pub fn new(threads: usize) -> Self {
         let shared = Arc::new(Shared {
             generation: AtomicUsize::new(0),
-            job: Mutex::new(None),
+            step: Mutex::new(Step {
+                job: None,
+                taken: vec![false; threads.max(1)],
+            }),
             pending: AtomicUsize::new(0),
             panicked: AtomicBool::new(false),
             shutdown: AtomicBool::new(false),
@@ -107,8 +128,10 @@ impl Team {
         self.workers.len() + 1
     }
 
-    /// Calls `f(0)` on the calling thread and `f(i)` on worker `i` for `i` in `1..threads()`,
-    /// all at once, and returns when every call has returned.
+    /// Calls `f(0)` on the calling thread and `f(i)` for `i` in `1..threads()` on worker `i` —
+    /// or on the calling thread after `f(0)` if worker `i` has not started it by then — and
+    /// returns when every call has returned. Each index runs exactly once per step; which thread
+    /// runs it must not matter to `f`.
     ///
     /// # Panics
     /// When any of the calls panics (after all of them have ended).
@@ -122,7 +145,12 @@ impl Team {
         // SAFETY: erases the borrow's lifetime only; `WaitForWorkers` below does not let this
         // function return or unwind before every worker has finished calling the job.
         let job: Job = unsafe { std::mem::transmute::<&(dyn Fn(usize) + Sync), Job>(job) };
-        *shared.job.lock().unwrap_or_else(|e| e.into_inner()) = Some(SendJob(job));
+        {
+            let mut step = shared.step.lock().unwrap_or_else(|e| e.into_inner());
+            step.job = Some(SendJob(job));
+            step.taken.fill(false);
+            step.taken[0] = true;
+        }
         // A worker panic of a step whose own part panicked too was never reported: start clean.
         shared.panicked.store(false, Ordering::Relaxed);
         shared.pending.store(self.workers.len(), Ordering::Release);
@@ -135,10 +163,30 @@ impl Team {
         }
         let wait = WaitForWorkers(shared);
         f(0);
+        for i in 1..self.threads() {
+            let taken = shared
+                .step
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(i);
+            if taken.is_some() {
+                let _done = FinishPart(shared);
+                f(i);
+            }
+        }
         drop(wait);
         if shared.panicked.swap(false, Ordering::AcqRel) {
             panic!("a linalg::Team worker panicked");
         }
+    }
+}
+
+/// Counts a part as finished when dropped (also while unwinding from a panic in it).
+struct FinishPart<'a>(&'a Shared);
+
+impl Drop for FinishPart<'_> {
+    fn drop(&mut self) {
+        self.0.pending.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -156,7 +204,7 @@ impl Drop for WaitForWorkers<'_> {
                 std::hint::spin_loop();
             }
         }
-        *self.0.job.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        self.0.step.lock().unwrap_or_else(|e| e.into_inner()).job = None;
     }
 }
 
@@ -185,11 +233,16 @@ fn worker(shared: &Shared, index: usize) {
         if shared.shutdown.load(Ordering::Acquire) {
             return;
         }
-        let job = shared
-            .job
+        // A worker that saw the generation late may find the step over (no job) or its part
+        // already run by the caller; it then waits for the next step.
+        let taken = shared
+            .step
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .expect("a step's job is set before its generation");
+            .take(index);
+        let Some(job) = taken else {
+            continue;
+        };
         // SAFETY: `Team::run` keeps the closure alive until `pending` reaches 0, which happens
         // only after this call returns (the decrement below is this worker's last use of it).
         let f = unsafe { &*job.0 };
@@ -274,6 +327,32 @@ mod tests {
             hits.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(hits.into_inner(), 2);
+    }
+
+    /// Steps issued while the workers sleep (or are slow to start) run every index exactly
+    /// once, whichever thread takes it; a worker arriving late finds its part done and waits
+    /// for the next step.
+    #[test]
+    fn parts_of_late_workers_run_once_on_the_caller() {
+        let team = Team::new(3);
+        let counts: Vec<AtomicUsize> = (0..3).map(|_| AtomicUsize::new(0)).collect();
+        let on_caller = AtomicUsize::new(0);
+        let caller = std::thread::current().id();
+        for step in 0..40 {
+            if step % 10 == 0 {
+                std::thread::sleep(SPIN * 2);
+            }
+            team.run(|i| {
+                counts[i].fetch_add(1, Ordering::Relaxed);
+                if i > 0 && std::thread::current().id() == caller {
+                    on_caller.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+        assert!(counts.iter().all(|c| c.load(Ordering::Relaxed) == 40));
+        // After each sleep the workers need a wake-up; the caller, done with its empty part,
+        // takes theirs (counted, not asserted: it depends on timing).
+        eprintln!("parts run by the caller: {}", on_caller.into_inner());
     }
 
     #[test]
