@@ -123,6 +123,19 @@ fn needed_len(rows: usize, cols: usize, stride: usize) -> usize {
     }
 }
 
+/// A buffer for a `rows × cols` matrix must hold exactly `rows · cols` elements.
+fn check_len(op: &'static str, rows: usize, cols: usize, len: usize) -> Result<()> {
+    if rows.checked_mul(cols) != Some(len) {
+        return Err(Error::BufferLength {
+            op,
+            rows,
+            cols,
+            len,
+        });
+    }
+    Ok(())
+}
+
 fn check_view(op: &'static str, rows: usize, cols: usize, stride: usize, len: usize) -> Result<()> {
     if stride < cols || needed_len(rows, cols, stride) > len {
         return Err(Error::BufferLength {
@@ -155,14 +168,7 @@ impl Matrix {
     /// # Errors
     /// [`Error::BufferLength`] when `data.len() != rows * cols`.
     pub fn from_vec(rows: usize, cols: usize, data: Vec<Elem>) -> Result<Self> {
-        if rows.checked_mul(cols) != Some(data.len()) {
-            return Err(Error::BufferLength {
-                op: "Matrix::from_vec",
-                rows,
-                cols,
-                len: data.len(),
-            });
-        }
+        check_len("Matrix::from_vec", rows, cols, data.len())?;
         Ok(Self {
             rows,
             cols,
@@ -175,14 +181,7 @@ impl Matrix {
     /// # Errors
     /// [`Error::BufferLength`] when `data.len() != rows * cols`.
     pub fn from_row_major(rows: usize, cols: usize, data: &[Elem]) -> Result<Self> {
-        if rows.checked_mul(cols) != Some(data.len()) {
-            return Err(Error::BufferLength {
-                op: "Matrix::from_row_major",
-                rows,
-                cols,
-                len: data.len(),
-            });
-        }
+        check_len("Matrix::from_row_major", rows, cols, data.len())?;
         Ok(Self {
             rows,
             cols,

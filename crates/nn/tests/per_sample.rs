@@ -4,6 +4,9 @@
 //! not depend on the thread count, resume bit-identically after an interruption and report
 //! divergence.
 
+mod common;
+use common::{in_pool, max_rel_diff, params};
+
 use linalg::{Backend, Matrix};
 use nn::optim::{Optimizer, Sgd, SgdConfig};
 use nn::{
@@ -77,35 +80,6 @@ fn config(loss: Loss, targets: TargetEncoding, backprop: Backprop) -> TrainConfi
         backend: Backend::Pure,
         ..Default::default()
     }
-}
-
-fn params(model: &Model) -> Vec<f32> {
-    model
-        .layers()
-        .iter()
-        .flat_map(|l| {
-            let mut v = l.weights.as_slice().to_vec();
-            v.extend(l.bias.iter().flatten());
-            v
-        })
-        .collect()
-}
-
-fn max_rel_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    let scale = a.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-    a.iter()
-        .zip(b)
-        .fold(0f32, |m, (x, y)| m.max((x - y).abs() / scale))
-}
-
-/// Runs `f` in a rayon pool of `threads` threads.
-fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
 }
 
 /// Trains `epochs` epochs and returns the parameters and the mean loss of each epoch.

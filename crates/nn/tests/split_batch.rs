@@ -1,6 +1,9 @@
 //! Batches split over threads (`TrainConfig::split_batch`) give the gradients and the training
 //! of the unsplit batch, up to float rounding, and stay deterministic.
 
+mod common;
+use common::{in_pool, max_rel_diff, params};
+
 use linalg::{Backend, Matrix};
 use nn::optim::{Momentum, Optimizer, Sgd, SgdConfig, WeightDecay};
 use nn::{
@@ -45,35 +48,6 @@ fn config(backend: Backend, loss: Loss, split: bool) -> TrainConfig {
         },
         ..Default::default()
     }
-}
-
-/// Runs `f` in a rayon pool of `threads` threads.
-fn in_pool<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f)
-}
-
-fn max_rel_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    let scale = a.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-6);
-    a.iter()
-        .zip(b)
-        .fold(0f32, |m, (x, y)| m.max((x - y).abs() / scale))
-}
-
-fn params(model: &Model) -> Vec<f32> {
-    model
-        .layers()
-        .iter()
-        .flat_map(|l| {
-            let mut v = l.weights.as_slice().to_vec();
-            v.extend(l.bias.iter().flatten());
-            v
-        })
-        .collect()
 }
 
 /// Plain SGD, or SGD with momentum 0.9.
