@@ -86,9 +86,11 @@ trap 'rm -rf "$out"' EXIT
 raw=$out/raw.csv
 echo "impl,config,threads,round,median_s,median_cpu_s" >"$raw"
 
-# "<wall>,<cpu>" from a run's last lines.
+# "<wall>,<cpu>" from a run's last lines; our multi-thread runs also leave the core-to-core
+# round trip measured right after them in $out/rtt (shown in the round's line).
 median_of() {
-  awk -F= '/^median_epoch_cpu_s=/ { c = $2 } /^median_epoch_s=/ { w = $2 } END { print w "," c }'
+  awk -F= -v rtt="$out/rtt" '/^core_round_trip_ns=/ { print $2 > rtt }
+    /^median_epoch_cpu_s=/ { c = $2 } /^median_epoch_s=/ { w = $2 } END { print w "," c }'
 }
 
 run_ours() { # backend config threads
@@ -101,8 +103,10 @@ run_ref() { # impl config threads
 }
 record() { # impl config threads round "wall,cpu"
   echo "$1,$2,$3,$4,$5" >>"$raw"
-  printf '  %-10s %-8s %sT round %s: %s s (wall, CPU)  load %s\n' "$1" "$2" "$3" "$4" "$5" \
-    "$(cut -d' ' -f1 /proc/loadavg)"
+  local rtt=""
+  if [ -s "$out/rtt" ]; then rtt="  core round trip $(cat "$out/rtt") ns"; rm -f "$out/rtt"; fi
+  printf '  %-10s %-8s %sT round %s: %s s (wall, CPU)  load %s%s\n' "$1" "$2" "$3" "$4" "$5" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$rtt"
 }
 
 echo "compare: configs [$CONFIGS], threads [$THREADS], $ROUNDS rounds, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset)}"

@@ -193,6 +193,9 @@ fn run_single(
     if let Some(cpu) = m.median_cpu_s {
         println!("median_epoch_cpu_s={cpu:.3}");
     }
+    if let Some([before, after]) = m.core_round_trip_ns {
+        println!("core_round_trip_ns={before:.0}/{after:.0}");
+    }
     println!("median_epoch_s={:.6}", m.median_s);
     Ok(())
 }

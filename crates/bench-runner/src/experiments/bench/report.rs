@@ -46,6 +46,7 @@ pub fn csv(rows: &[Measurement], cpu: &str) -> anyhow::Result<Vec<u8>> {
         "budget_bytes",
         "openblas_coretype",
         "split_threads",
+        "core_round_trip_ns",
         "cpu",
     ])?;
     for m in rows {
@@ -69,6 +70,8 @@ pub fn csv(rows: &[Measurement], cpu: &str) -> anyhow::Result<Vec<u8>> {
             opt(budget),
             m.openblas_coretype.clone().unwrap_or_default(),
             m.split_threads.map_or(String::new(), |t| t.to_string()),
+            m.core_round_trip_ns
+                .map_or(String::new(), |[a, b]| format!("{a:.0}/{b:.0}")),
             cpu.to_string(),
         ])?;
     }

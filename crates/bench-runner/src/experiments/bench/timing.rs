@@ -71,6 +71,10 @@ pub struct Measurement {
     /// Threads the training batches were split over (`None`: every product split instead).
     #[serde(default)]
     pub split_threads: Option<usize>,
+    /// Core-to-core round trips measured right before and right after a multi-thread run's
+    /// epochs ([`machine::core_round_trip_ns`]), in ns (the host may move the vCPUs meanwhile).
+    #[serde(default)]
+    pub core_round_trip_ns: Option<[f64; 2]>,
 }
 
 /// Median of a non-empty slice.
@@ -125,6 +129,12 @@ pub fn time_config(
         set,
         scaling: scaling(config),
     };
+    let rtt = || {
+        (plan.threads >= 2)
+            .then(machine::core_round_trip_ns)
+            .flatten()
+    };
+    let rtt_before = rtt();
     let load_peak = machine::peak_rss();
     let reset = machine::reset_peak_rss();
     let mut model = config.model(plan.seed)?;
@@ -174,6 +184,7 @@ pub fn time_config(
         train_peak_rss: if reset { peak } else { None },
         openblas_coretype: machine::coretype_in_effect(),
         split_threads: trainer.split_threads(),
+        core_round_trip_ns: rtt_before.zip(rtt()).map(|(a, b)| [a, b]),
     })
 }
 
