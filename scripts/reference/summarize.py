@@ -51,7 +51,8 @@ def main():
             return "–"
         r = num[0] / den[0]
         mark = "" if target is None else (" ✓" if r >= target else " ✗")
-        return f"{r:.1f}×{mark}"
+        # Two decimals below 10×, so a ratio just under its target never prints as the target.
+        return f"{r:.2f}×{mark}" if r < 10 else f"{r:.1f}×{mark}"
 
     configs = [c for c in ORDER if any(k[1] == c for k in runs)]
     lines = [
