@@ -194,7 +194,7 @@ impl ImageSet {
     pub fn prefetch(&self, index: usize) {
         if index < self.len() {
             let image = self.image(index);
-            std::hint::black_box(image[0]);
+            std::hint::black_box(image.first().copied());
             prefetch(image);
         }
     }
@@ -266,6 +266,15 @@ mod tests {
         assert_eq!(s.label(2), 1);
         assert_eq!(s.labels(), &[2, 0, 1]);
         assert!(!s.is_empty());
+    }
+
+    #[test]
+    fn prefetch_is_only_a_hint() {
+        let s = set();
+        for i in 0..=s.len() + 5 {
+            s.prefetch(i); // out of range: nothing happens
+        }
+        assert_eq!(s.image(2), &[30, 40]);
     }
 
     #[test]
