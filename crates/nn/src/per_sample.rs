@@ -56,8 +56,9 @@ struct ThreadInputs(Mutex<[Vec<Elem>; 2]>);
 pub(crate) type Objective = (Loss, TargetEncoding, Backprop);
 
 impl PerSample {
-    /// Buffers for `model`; rows of large layers are split over `threads` threads when it is 2
-    /// or more.
+    /// Buffers for `model`; rows of large layers are split over up to `threads` threads, as
+    /// many as give each thread at least `ROW_SPLIT_MIN / 2` weights of the largest layer (a
+    /// per-sample pass takes microseconds: more threads would mostly wait at the join).
     pub(crate) fn new(model: &Model, threads: usize) -> Self {
         let widest = model
             .layers()
@@ -65,11 +66,14 @@ impl PerSample {
             .map(Dense::d_output)
             .max()
             .unwrap_or(0);
-        let large = model
+        let largest = model
             .layers()
             .iter()
-            .any(|l| l.weights.as_slice().len() >= ROW_SPLIT_MIN);
-        let team = (threads >= 2 && large).then(|| Team::new(threads));
+            .map(|l| l.weights.as_slice().len())
+            .max()
+            .unwrap_or(0);
+        let threads = threads.min(largest / (ROW_SPLIT_MIN / 2));
+        let team = (threads >= 2 && largest >= ROW_SPLIT_MIN).then(|| Team::new(threads));
         let d = model.d_input();
         Self {
             ws: [Workspace::new(model, 1), Workspace::new(model, 1)],

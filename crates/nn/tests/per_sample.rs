@@ -157,7 +157,7 @@ fn fused_steps_train_like_the_step_by_step_algorithm() {
 /// same bits as one thread — and the same training as the step-by-step algorithm.
 #[test]
 fn split_rows_do_not_change_a_bit() {
-    let (d, hidden) = (330, 100);
+    let (d, hidden) = (330, 160);
     assert!(d * hidden >= ROW_SPLIT_MIN);
     let data = blobs(40, d, 4);
     let cfg = TrainConfig {
@@ -188,6 +188,10 @@ fn split_rows_do_not_change_a_bit() {
         assert_eq!(split, Some(threads));
         assert_eq!(p, one, "{threads} threads");
     }
+    // 52,800 weights: a pool of 8 gets 3 threads (at least 16,384 weights each).
+    let (p, split) = run(8);
+    assert_eq!(split, Some(3));
+    assert_eq!(p, one);
     let mut reference = model(&sizes, Activation::Identity, true);
     let (p_ref, _) = train(&mut reference, cfg, &mut StepByStep, &data, 2);
     let diff = max_rel_diff(&one, &p_ref);
