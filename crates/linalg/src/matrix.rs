@@ -123,29 +123,27 @@ fn needed_len(rows: usize, cols: usize, stride: usize) -> usize {
     }
 }
 
+/// `Ok` when `fits`, else the error naming the operation, the shape and the buffer length.
+fn check_buffer(fits: bool, op: &'static str, rows: usize, cols: usize, len: usize) -> Result<()> {
+    if fits {
+        return Ok(());
+    }
+    Err(Error::BufferLength {
+        op,
+        rows,
+        cols,
+        len,
+    })
+}
+
 /// A buffer for a `rows × cols` matrix must hold exactly `rows · cols` elements.
 fn check_len(op: &'static str, rows: usize, cols: usize, len: usize) -> Result<()> {
-    if rows.checked_mul(cols) != Some(len) {
-        return Err(Error::BufferLength {
-            op,
-            rows,
-            cols,
-            len,
-        });
-    }
-    Ok(())
+    check_buffer(rows.checked_mul(cols) == Some(len), op, rows, cols, len)
 }
 
 fn check_view(op: &'static str, rows: usize, cols: usize, stride: usize, len: usize) -> Result<()> {
-    if stride < cols || needed_len(rows, cols, stride) > len {
-        return Err(Error::BufferLength {
-            op,
-            rows,
-            cols,
-            len,
-        });
-    }
-    Ok(())
+    let fits = stride >= cols && needed_len(rows, cols, stride) <= len;
+    check_buffer(fits, op, rows, cols, len)
 }
 
 impl Matrix {

@@ -47,13 +47,13 @@ pub mod lr_finder;
 pub mod maxpool2d;
 pub mod metrics;
 mod model;
-mod per_sample;
-pub use per_sample::ROW_SPLIT_MIN;
 pub mod optim;
+mod per_sample;
 pub mod persist;
 pub mod rng;
 pub mod safetensors;
 pub mod schedule;
+mod shared_rows;
 mod split;
 mod train;
 
@@ -69,6 +69,7 @@ pub use loss::{log_sum_exp, Loss, TargetEncoding};
 pub use lr_finder::{find_lr, LrFinderConfig, LrFinderResult, LrFinderStop, LrPoint};
 pub use metrics::{ClassMetrics, ConfusionMatrix};
 pub use model::{Backprop, Grads, Model, ParamRole, Workspace};
+pub use per_sample::ROW_SPLIT_MIN;
 pub use schedule::{
     EpochMetrics, Monitor, PlateauConfig, ReduceOnPlateau, Schedule, ScheduleConfig, ScheduleState,
     Threshold,

@@ -356,9 +356,9 @@ impl Model {
         self.activation_backward(l - 1, prev, ws.acts[l - 1].top_rows(b), &ws.masks[l - 1]);
     }
 
-    /// Whether a training batch can be split into parts that run forward and backward on their
-    /// own threads ([`Model::part_forward_deltas`]): dense layers only, no dropout.
-    pub(crate) fn splits_batches(&self) -> bool {
+    /// Dense layers only, no dropout: what a split batch ([`Model::part_forward_deltas`]) and
+    /// the fused per-sample step need (each thread or step runs plain dense passes).
+    pub(crate) fn dense_without_dropout(&self) -> bool {
         self.front.is_empty() && !self.has_dropout()
     }
 
@@ -366,7 +366,7 @@ impl Model {
     /// `batch`: forward pass, `δ` of the mean batch loss at the output
     /// ([`Loss::output_delta_of_part`]) and every layer's `δ` back to the first — all but the
     /// parameter gradients, which sum over the whole batch.
-    /// Returns the summed loss of these samples. Only for [`Model::splits_batches`] models.
+    /// Returns the summed loss of these samples. Only for [`Model::dense_without_dropout`] models.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn part_forward_deltas(
         &self,
@@ -378,7 +378,7 @@ impl Model {
         enc: TargetEncoding,
         batch: usize,
     ) -> f64 {
-        debug_assert!(self.splits_batches());
+        debug_assert!(self.dense_without_dropout());
         let b = input.rows();
         self.forward(backend, ws, input);
         let last = self.layers.len() - 1;

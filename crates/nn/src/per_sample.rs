@@ -19,6 +19,7 @@
 //! trainer has one (two or more threads, [`crate::SplitBatch`] not `Never`). Each row is computed
 //! the same way whoever computes it, so results do not depend on the thread count.
 
+use crate::shared_rows::SharedRows;
 use crate::{Backprop, Dataset, Dense, Loss, Model, TargetEncoding, Workspace};
 use linalg::rank1::{rank1_update, rank1_update_matvec};
 use linalg::{kernels, Backend, Elem, MatMut, Team};
@@ -270,10 +271,7 @@ where
     // Whole blocks of 4 rows per thread (the kernel's fast path); the calling thread, which
     // also runs `idle`, gets the smaller share.
     let (blocks, t) = (m.div_ceil(4), team.threads());
-    let rows = RowsPtr {
-        w: w.into_data().as_mut_ptr(),
-        z: z.as_mut_ptr(),
-    };
+    let (w_rows, z_rows) = (SharedRows::new(w.into_data(), k), SharedRows::new(z, 1));
     team.run(|p| {
         let (r0, r1) = (
             (4 * (p * blocks / t)).min(m),
@@ -282,7 +280,7 @@ where
         if r0 < r1 {
             // SAFETY: each thread takes its own rows r0..r1 of `W` (k elements each, stride k)
             // and of `z`, both borrowed mutably for this call.
-            let (w, z) = unsafe { rows.window(r0, r1, k) };
+            let (w, z) = unsafe { (w_rows.rows(r0, r1), z_rows.rows(r0, r1)) };
             let w = MatMut::from_slice(r1 - r0, k, w).expect("rows of the layer's matrix");
             pass(p, w, z, r0..r1);
         }
@@ -293,32 +291,4 @@ where
         }
     });
     idle.is_some()
-}
-
-/// The weight matrix and output of a layer pass, shared by the team's threads.
-#[derive(Clone, Copy)]
-struct RowsPtr {
-    w: *mut Elem,
-    z: *mut Elem,
-}
-
-// SAFETY: only turned into disjoint row ranges, one per thread, while the borrows they come from
-// are held by `split_rows`.
-unsafe impl Sync for RowsPtr {}
-
-impl RowsPtr {
-    /// Rows `r0..r1` of `W` (`k` columns) and of `z`.
-    ///
-    /// # Safety
-    /// In bounds; no other live slice covers these rows.
-    unsafe fn window<'a>(self, r0: usize, r1: usize, k: usize) -> (&'a mut [Elem], &'a mut [Elem]) {
-        use std::slice::from_raw_parts_mut as slice;
-        // SAFETY: by the caller's contract.
-        unsafe {
-            (
-                slice(self.w.add(r0 * k), (r1 - r0) * k),
-                slice(self.z.add(r0), r1 - r0),
-            )
-        }
-    }
 }

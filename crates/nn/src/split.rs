@@ -14,14 +14,15 @@
 //! afterwards, on the calling thread.
 
 use crate::dense::param_grads_into;
+use crate::shared_rows::SharedRows;
 use crate::{Dataset, Grads, Loss, Model, TargetEncoding, Workspace};
 use linalg::{gemm, kernels, Backend, Elem, MatMut, MatRef, Matrix, Team, Transpose};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
 
 /// Elements of a block of weight rows updated at once by the fused plain-SGD step (256 KB:
 /// the block stays in L2 between the product and the finiteness check).
 const FUSED_BLOCK_ELEMS: usize = 1 << 16;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
 
 /// One part of a split batch: its samples, activations and deltas.
 #[derive(Debug)]
@@ -39,29 +40,24 @@ struct Part {
 /// of them.
 #[derive(Debug, Clone, Copy)]
 struct LayerRows {
+    dw: SharedRows,
+    /// `None` for a layer without bias.
+    db: Option<SharedRows>,
+    w: SharedRows,
+    /// `None` for a layer without bias.
+    b: Option<SharedRows>,
+    /// Rows (outputs) of the layer.
     rows: usize,
+    /// Columns (inputs) of the layer.
     cols: usize,
-    dw: *mut Elem,
-    /// Null for a layer without bias.
-    db: *mut Elem,
-    w: *mut Elem,
-    /// Null for a layer without bias.
-    b: *mut Elem,
 }
-
-// SAFETY: the pointers are only turned into slices of disjoint row ranges, one per thread, while
-// the `&mut Grads` and `&mut Model` they come from are borrowed by
-// `BatchSplit::forward_backward` and not otherwise used.
-unsafe impl Send for LayerRows {}
-// SAFETY: as above.
-unsafe impl Sync for LayerRows {}
 
 impl LayerRows {
     /// Rows `o0..o1` of `dW`, `db`, `W` and `b`.
     ///
     /// # Safety
-    /// `o0 ≤ o1 ≤ rows`; no other live slice covers these rows (each thread takes its own
-    /// range), and the buffers outlive `'a` (the length of one [`Team::run`]).
+    /// As [`SharedRows::rows`]: each thread takes its own range, within one [`Team::run`] of
+    /// `BatchSplit::forward_backward`, which holds the `&mut Grads` and `&mut Model` borrows.
     #[allow(clippy::type_complexity)]
     unsafe fn window<'a>(
         self,
@@ -73,23 +69,16 @@ impl LayerRows {
         &'a mut [Elem],
         Option<&'a mut [Elem]>,
     ) {
-        use std::slice::from_raw_parts_mut as slice;
-        let (n, at) = ((o1 - o0) * self.cols, o0 * self.cols);
-        // SAFETY: by the caller's contract; the buffers hold `rows × cols` (and `rows`) elements.
+        // SAFETY: by the caller's contract.
         unsafe {
             (
-                slice(self.dw.add(at), n),
-                (!self.db.is_null()).then(|| slice(self.db.add(o0), o1 - o0)),
-                slice(self.w.add(at), n),
-                (!self.b.is_null()).then(|| slice(self.b.add(o0), o1 - o0)),
+                self.dw.rows(o0, o1),
+                self.db.map(|v| v.rows(o0, o1)),
+                self.w.rows(o0, o1),
+                self.b.map(|v| v.rows(o0, o1)),
             )
         }
     }
-}
-
-/// A bias vector's buffer, or null.
-fn ptr_of(v: Option<&mut Vec<Elem>>) -> *mut Elem {
-    v.map_or(std::ptr::null_mut(), |v| v.as_mut_ptr())
 }
 
 /// Buffers and threads for split batches (built once per trainer, on the first split batch).
@@ -180,13 +169,16 @@ impl BatchSplit {
             });
             self.layers.clear();
             let pairs = model.layers_mut().iter_mut().zip(grads.layers.iter_mut());
-            self.layers.extend(pairs.map(|(layer, g)| LayerRows {
-                rows: g.weights.rows(),
-                cols: g.weights.cols(),
-                dw: g.weights.as_mut_slice().as_mut_ptr(),
-                db: ptr_of(g.bias.as_mut()),
-                w: layer.weights.as_mut_slice().as_mut_ptr(),
-                b: ptr_of(layer.bias.as_mut()),
+            self.layers.extend(pairs.map(|(layer, g)| {
+                let (rows, cols) = layer.weights.shape();
+                LayerRows {
+                    dw: SharedRows::new(g.weights.as_mut_slice(), cols),
+                    db: g.bias.as_deref_mut().map(|v| SharedRows::new(v, 1)),
+                    w: SharedRows::new(layer.weights.as_mut_slice(), cols),
+                    b: layer.bias.as_deref_mut().map(|v| SharedRows::new(v, 1)),
+                    rows,
+                    cols,
+                }
             }));
             let layers = &self.layers;
             let threads = all.len();

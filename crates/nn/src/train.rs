@@ -405,7 +405,7 @@ impl Trainer {
             self.config.targets,
             self.config.backprop,
         );
-        if b == 1 && optimizer.plain_sgd() && model.splits_batches() {
+        if b == 1 && optimizer.plain_sgd() && model.dense_without_dropout() {
             let sample = batch_indices(&self.order, &self.scratch, from, 1, from_scratch)[0];
             let ahead = |k: usize| (!from_scratch).then(|| self.order.get(from + k).copied());
             let (next, then) = (ahead(1).flatten(), ahead(2).flatten());
@@ -479,7 +479,7 @@ impl Trainer {
             SplitBatch::Auto => b * model.num_params() >= SPLIT_MIN_WORK,
             SplitBatch::Always => true,
         };
-        if !wanted || self.config.backprop != Backprop::Gradient || !model.splits_batches() {
+        if !wanted || self.config.backprop != Backprop::Gradient || !model.dense_without_dropout() {
             return 1;
         }
         let threads = rayon::current_num_threads();
