@@ -51,6 +51,7 @@ pub mod optim;
 mod per_sample;
 pub mod persist;
 pub mod rng;
+mod row_split;
 pub mod safetensors;
 pub mod schedule;
 mod shared_rows;

@@ -3,7 +3,9 @@
 use crate::optim::Optimizer;
 use crate::per_sample::PerSample;
 use crate::rng::{self, Rng};
+use crate::row_split::RowSplit;
 use crate::split::BatchSplit;
+use crate::ROW_SPLIT_MIN;
 use crate::{Backprop, Dataset, Error, Grads, Loss, Model, Result, TargetEncoding, Workspace};
 use linalg::{kernels, Backend, Matrix};
 use rand::seq::SliceRandom;
@@ -43,6 +45,14 @@ pub struct TrainConfig {
 /// and results stay deterministic for a given thread count. Only dense models without dropout
 /// under [`Backprop::Gradient`] are split, into parts of at least [`MIN_PART_ROWS`] samples.
 ///
+/// Under plain SGD, models whose first layer has more weights than the batch has inputs (and at
+/// least [`crate::ROW_SPLIT_MIN`]) are split by the **rows** of their large leading layers
+/// instead (`Auto`; `Rows` forces it for every layer but the output): each thread keeps its rows
+/// of the weights in its own cache from batch to batch and only activations and deltas move
+/// between the cores — splitting the samples moves half of every large weight matrix between
+/// the cores on every batch. Every thread gathers the whole batch; the output layers run on the
+/// calling thread. Deterministic for a given thread count.
+///
 /// Batches of one sample under plain SGD are not split by samples: the rows of each layer with
 /// at least [`crate::ROW_SPLIT_MIN`] weights are split over the team instead (every row computed
 /// as on one thread, so results do not depend on the thread count); `Never` keeps them on the
@@ -60,9 +70,12 @@ pub enum SplitBatch {
     /// (`batch × parameters`); below that even two joins cost more than they save.
     #[default]
     Auto,
-    /// Split whenever the batch has two parts of [`MIN_PART_ROWS`] samples (for tests and
-    /// measurements).
+    /// Split the samples whenever the batch has two parts of [`MIN_PART_ROWS`] samples (for
+    /// tests and measurements).
     Always,
+    /// Under plain SGD, split the rows of every layer but the output layer (for tests and
+    /// measurements); otherwise as `Always`.
+    Rows,
 }
 
 /// The fewest samples per part when a batch is split ([`SplitBatch`]).
@@ -194,6 +207,8 @@ pub struct Trainer {
     labels: Vec<usize>,
     /// Threads and buffers of split batches ([`TrainConfig::split_batch`]), built on the first.
     split: Option<BatchSplit>,
+    /// Threads and buffers of row-split plain-SGD batches ([`SplitBatch`]), built on the first.
+    row_split: Option<RowSplit>,
     /// Buffers (and threads) of fused per-sample SGD steps, built on the first.
     per_sample: Option<PerSample>,
     shuffle_rng: Rng,
@@ -262,6 +277,7 @@ impl Trainer {
             inputs: Matrix::zeros(1, model.d_input()),
             labels: vec![0; 1],
             split: None,
+            row_split: None,
             per_sample: None,
             shuffle_rng: rng::stream(seed, "shuffle"),
             dropout_rng: rng::stream(seed, "dropout"),
@@ -273,10 +289,11 @@ impl Trainer {
         &self.config
     }
 
-    /// Gradients of the last batch. A split batch under plain SGD ([`SplitBatch`]) applies the
-    /// weight gradients straight to the weights and leaves only the bias gradients here; a
-    /// batch of one under plain SGD forms no gradient at all (each weight update is fused into
-    /// the next sample's forward pass) and leaves them untouched.
+    /// Gradients of the last batch. A batch split by samples under plain SGD ([`SplitBatch`])
+    /// applies the weight gradients straight to the weights and leaves only the bias gradients
+    /// here. A batch split by rows under plain SGD, and a batch of one under plain SGD (each
+    /// weight update fused into the next sample's forward pass), form no gradient matrices at
+    /// all and leave them untouched.
     pub fn grads(&self) -> &Grads {
         &self.grads
     }
@@ -285,9 +302,11 @@ impl Trainer {
     /// per-sample steps, the threads the rows of large layers are split over (when 2 or more).
     pub fn split_threads(&self) -> Option<usize> {
         let per_sample = self.per_sample.as_ref().map(PerSample::threads);
+        let rows = self.row_split.as_ref().map(RowSplit::threads);
         self.split
             .as_ref()
             .map(BatchSplit::threads)
+            .or(rows)
             .or(per_sample.filter(|&t| t >= 2))
     }
 
@@ -429,6 +448,11 @@ impl Trainer {
                 then,
             );
         }
+        if optimizer.plain_sgd() && self.rows_split(model, b) {
+            let idx = batch_indices(&self.order, &self.scratch, from, b, from_scratch);
+            let rows = self.row_split.as_mut().expect("built by rows_split");
+            return rows.sgd_step(model, backend, (loss, enc), data, idx, lr);
+        }
         let parts = self.parts_for(model, b);
         if let Some(split) = self.split.as_mut().filter(|_| parts >= 2) {
             let idx = batch_indices(&self.order, &self.scratch, from, b, from_scratch);
@@ -471,13 +495,52 @@ impl Trainer {
         }
     }
 
+    /// Whether a plain-SGD batch of `b` samples is split by the rows of the leading layers
+    /// ([`SplitBatch`]); builds the split's threads and buffers when it needs them.
+    fn rows_split(&mut self, model: &Model, b: usize) -> bool {
+        let layers = model.layers();
+        let split = match self.config.split_batch {
+            SplitBatch::Never | SplitBatch::Always => return false,
+            SplitBatch::Rows => layers.len().saturating_sub(1),
+            SplitBatch::Auto => {
+                let weights = |l: &crate::Dense| l.weights.as_slice().len();
+                let split = layers[..layers.len().saturating_sub(1)]
+                    .iter()
+                    .take_while(|&l| weights(l) >= ROW_SPLIT_MIN)
+                    .count();
+                // Splitting the rows pays when the first layer's weights (which would move
+                // between the cores) outweigh the batch's inputs (which every thread gathers).
+                let pays = split > 0 && weights(&layers[0]) >= b * model.d_input();
+                if !pays || b * model.num_params() < SPLIT_MIN_WORK {
+                    return false;
+                }
+                split
+            }
+        };
+        let threads = rayon::current_num_threads();
+        if split == 0
+            || threads < 2
+            || self.config.backprop != Backprop::Gradient
+            || !model.dense_without_dropout()
+        {
+            return false;
+        }
+        let stale =
+            |r: &RowSplit| r.threads() != threads || r.split_layers() != split || r.max_batch() < b;
+        if self.row_split.as_ref().is_none_or(stale) {
+            let rows = self.config.batch_size.max(b);
+            self.row_split = Some(RowSplit::new(model, threads, split, rows));
+        }
+        true
+    }
+
     /// How many parts a batch of `b` samples is split into (1: not split); builds the split's
     /// threads and buffers the first time a split needs them.
     fn parts_for(&mut self, model: &Model, b: usize) -> usize {
         let wanted = match self.config.split_batch {
             SplitBatch::Never => false,
             SplitBatch::Auto => b * model.num_params() >= SPLIT_MIN_WORK,
-            SplitBatch::Always => true,
+            SplitBatch::Always | SplitBatch::Rows => true,
         };
         if !wanted || self.config.backprop != Backprop::Gradient || !model.dense_without_dropout() {
             return 1;

@@ -1,5 +1,6 @@
-//! Batches split over threads (`TrainConfig::split_batch`) give the gradients and the training
-//! of the unsplit batch, up to float rounding, and stay deterministic.
+//! Batches split over threads (`TrainConfig::split_batch`) — by samples, or under plain SGD by
+//! the rows of the lower layers — give the gradients and the training of the unsplit batch, up
+//! to float rounding, and stay deterministic.
 
 mod common;
 use common::{in_pool, max_rel_diff, params};
@@ -23,8 +24,12 @@ fn blobs(n: usize) -> InMemoryDataset {
 }
 
 fn model(hidden: Activation, seed: u64) -> Model {
+    model_of(&[12, 40, 24, 4], hidden, seed)
+}
+
+fn model_of(sizes: &[usize], hidden: Activation, seed: u64) -> Model {
     Model::mlp(
-        &[12, 40, 24, 4],
+        sizes,
         hidden,
         Activation::Identity,
         true,
@@ -207,4 +212,111 @@ fn small_batches_and_one_thread_are_not_split() {
         None,
         "too little work to split"
     );
+}
+
+/// Eight epochs of plain SGD of a `sizes` network on `samples` samples on `threads` threads;
+/// the final weights, the epoch losses and the trainer's split threads.
+fn train_rows(
+    sizes: &[usize],
+    samples: usize,
+    threads: usize,
+    cfg: TrainConfig,
+    lr: f32,
+) -> (Vec<f32>, Vec<f64>, Option<usize>) {
+    in_pool(threads, || {
+        let data = blobs(samples);
+        let mut m = model_of(sizes, Activation::Sigmoid, 3);
+        let mut trainer = Trainer::new(&m, cfg, 9).unwrap();
+        let losses = (0..8)
+            .map(|epoch| {
+                let stats = trainer
+                    .train_epoch(&mut m, &mut Sgd::plain(), lr, &data, epoch, &mut NoObserver)
+                    .unwrap();
+                assert!(stats.params_finite);
+                stats.mean_loss
+            })
+            .collect();
+        (params(&m), losses, trainer.split_threads())
+    })
+}
+
+#[test]
+fn row_split_training_follows_unsplit_training_and_is_deterministic() {
+    // Two split layers; one; and a hidden layer narrower than the threads (a lane with no rows).
+    let shapes: [&[usize]; 3] = [&[12, 40, 24, 4], &[12, 40, 4], &[12, 2, 4]];
+    for &backend in Backend::available() {
+        for loss in [Loss::SoftmaxCrossEntropy, Loss::Quadratic] {
+            for sizes in shapes {
+                let cfg = |split_batch| TrainConfig {
+                    split_batch,
+                    ..config(backend, loss, false)
+                };
+                let (whole, whole_losses, none) =
+                    train_rows(sizes, 75, 2, cfg(SplitBatch::Never), 0.5);
+                assert_eq!(none, None);
+                for threads in [2, 3] {
+                    let run = || train_rows(sizes, 75, threads, cfg(SplitBatch::Rows), 0.5);
+                    let (a, a_losses, used) = run();
+                    let (b, b_losses, _) = run();
+                    let what = format!("{backend} {loss:?} {sizes:?} {threads} threads");
+                    assert_eq!(used, Some(threads), "{what}: split");
+                    assert!(a == b, "{what}: same threads, same seed, same weights");
+                    assert_eq!(a_losses, b_losses, "{what}");
+                    let diff = max_rel_diff(&whole, &a);
+                    assert!(diff < 1e-4, "{what}: weights differ by {diff:e}");
+                    for (x, y) in whole_losses.iter().zip(&a_losses) {
+                        assert!(
+                            (x - y).abs() < 1e-4 * x.abs().max(1.0),
+                            "{what}: {x} vs {y}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn auto_splits_the_rows_of_a_first_layer_that_outweighs_the_batch() {
+    // 12 × 2800 = 33,600 weights ≥ ROW_SPLIT_MIN and ≥ 32 samples × 12 inputs; 32 × the
+    // parameters ≥ SPLIT_MIN_WORK (64 samples: every batch is 32).
+    let sizes = [12, 2800, 4];
+    let cfg = |split_batch| TrainConfig {
+        split_batch,
+        ..config(Backend::Pure, Loss::SoftmaxCrossEntropy, false)
+    };
+    let run = |split| train_rows(&sizes, 64, 2, cfg(split), 0.1);
+    let ((auto, _, used), (rows, _, _)) = (run(SplitBatch::Auto), run(SplitBatch::Rows));
+    assert_eq!(used, Some(2));
+    assert!(auto == rows, "Auto took the row split");
+}
+
+#[test]
+fn a_row_split_update_that_overflows_is_reported_as_divergence() {
+    for &backend in Backend::available() {
+        in_pool(2, || {
+            let data = blobs(75);
+            let mut m = model(Activation::Sigmoid, 3);
+            let cfg = TrainConfig {
+                split_batch: SplitBatch::Rows,
+                ..config(backend, Loss::SoftmaxCrossEntropy, false)
+            };
+            let mut trainer = Trainer::new(&m, cfg, 9).unwrap();
+            let stats = trainer
+                .train_epoch(
+                    &mut m,
+                    &mut Sgd::plain(),
+                    f32::MAX,
+                    &data,
+                    0,
+                    &mut NoObserver,
+                )
+                .unwrap();
+            assert_eq!(trainer.split_threads(), Some(2));
+            assert!(
+                !stats.params_finite && stats.diverged(),
+                "{backend}: {stats:?}"
+            );
+        });
+    }
 }

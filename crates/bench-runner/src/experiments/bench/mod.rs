@@ -75,20 +75,22 @@ pub struct Args {
     /// Smoke run on synthetic data: every configuration, one epoch, no timing claims.
     #[arg(long)]
     pub quick: bool,
-    /// How a batch uses the threads: `auto` splits the batch into one part per thread when it
-    /// is big enough, `never` splits every product instead, `always` splits every batch of at
-    /// least 8 samples.
+    /// How a batch uses the threads: `auto` splits big enough batches, by the rows of the large
+    /// layers when their weights outweigh the batch's inputs, else into one part of the samples
+    /// per thread; `never` splits every product instead; `always` splits the samples of every
+    /// batch of at least 8; `rows` splits the rows of every layer but the output layer.
     #[arg(long, default_value = "auto", value_parser = parse_split_batch)]
     pub split_batch: SplitBatch,
 }
 
-/// `never`, `auto` or `always`.
+/// `never`, `auto`, `always` or `rows`.
 fn parse_split_batch(s: &str) -> Result<SplitBatch, String> {
     match s {
         "never" => Ok(SplitBatch::Never),
         "auto" => Ok(SplitBatch::Auto),
         "always" => Ok(SplitBatch::Always),
-        other => Err(format!("'{other}': expected never, auto or always")),
+        "rows" => Ok(SplitBatch::Rows),
+        other => Err(format!("'{other}': expected never, auto, always or rows")),
     }
 }
 
@@ -98,6 +100,7 @@ pub fn split_batch_name(split: SplitBatch) -> &'static str {
         SplitBatch::Never => "never",
         SplitBatch::Auto => "auto",
         SplitBatch::Always => "always",
+        SplitBatch::Rows => "rows",
     }
 }
 
