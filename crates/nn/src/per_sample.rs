@@ -46,6 +46,8 @@ pub(crate) struct PerSample {
     /// The sample whose forward pass is in `ws[cur]` under the current weights.
     primed: Option<usize>,
     team: Option<Team>,
+    /// The thread count these buffers were made for (before the cap by layer size).
+    requested: usize,
 }
 
 /// One thread's two input buffers, on cache lines of their own.
@@ -73,6 +75,7 @@ impl PerSample {
             .map(|l| l.weights.as_slice().len())
             .max()
             .unwrap_or(0);
+        let requested = threads;
         let threads = threads.min(largest / (ROW_SPLIT_MIN / 2));
         let team = (threads >= 2 && largest >= ROW_SPLIT_MIN).then(|| Team::new(threads));
         let d = model.d_input();
@@ -85,7 +88,13 @@ impl PerSample {
             cur: 0,
             primed: None,
             team,
+            requested,
         }
+    }
+
+    /// The thread count [`PerSample::new`] was given.
+    pub(crate) fn requested_threads(&self) -> usize {
+        self.requested
     }
 
     /// Threads the rows of large layers are split over (1: none).

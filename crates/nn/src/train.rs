@@ -428,15 +428,16 @@ impl Trainer {
             let sample = batch_indices(&self.order, &self.scratch, from, 1, from_scratch)[0];
             let ahead = |k: usize| (!from_scratch).then(|| self.order.get(from + k).copied());
             let (next, then) = (ahead(1).flatten(), ahead(2).flatten());
-            let split = self.config.split_batch != SplitBatch::Never;
-            let per_sample = self.per_sample.get_or_insert_with(|| {
-                let threads = if split {
-                    rayon::current_num_threads()
-                } else {
-                    1
-                };
-                PerSample::new(model, threads)
-            });
+            let threads = match self.config.split_batch {
+                SplitBatch::Never => 1,
+                _ => rayon::current_num_threads(),
+            };
+            // Rebuilt when the pool changed size (the primed pass goes with it: the step after
+            // a rebuild runs its forward pass first).
+            if self.per_sample.as_ref().map(PerSample::requested_threads) != Some(threads) {
+                self.per_sample = Some(PerSample::new(model, threads));
+            }
+            let per_sample = self.per_sample.as_mut().expect("built above");
             return per_sample.step(
                 model,
                 backend,

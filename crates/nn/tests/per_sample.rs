@@ -192,6 +192,21 @@ fn split_rows_do_not_change_a_bit() {
     let (p, split) = run(8);
     assert_eq!(split, Some(3));
     assert_eq!(p, one);
+    // One trainer, first in a pool of 1, then of 2: the second epoch is split.
+    let (p, split) = {
+        let mut m = model(&sizes, Activation::Identity, true);
+        let mut trainer = Trainer::new(&m, cfg, 1).unwrap();
+        for (e, threads) in [1, 2].into_iter().enumerate() {
+            in_pool(threads, || {
+                trainer
+                    .train_epoch(&mut m, &mut plain_sgd(), 0.3, &data, e, &mut NoObserver)
+                    .unwrap();
+            });
+        }
+        (params(&m), trainer.split_threads())
+    };
+    assert_eq!(split, Some(2), "the team follows the pool");
+    assert_eq!(p, one);
     let mut reference = model(&sizes, Activation::Identity, true);
     let (p_ref, _) = train(&mut reference, cfg, &mut StepByStep, &data, 2);
     let diff = max_rel_diff(&one, &p_ref);

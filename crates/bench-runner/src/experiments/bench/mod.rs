@@ -94,6 +94,20 @@ fn parse_split_batch(s: &str) -> Result<SplitBatch, String> {
     }
 }
 
+/// What `split` does to a 2-thread run, for the table's note.
+fn split_batch_note(split: SplitBatch) -> &'static str {
+    match split {
+        SplitBatch::Never => "2-thread runs split each product",
+        SplitBatch::Auto => {
+            "2-thread runs split big enough batches: by the rows of the large layers where their \
+             weights outweigh the batch's inputs (plain SGD), else into one part of the samples \
+             per thread"
+        }
+        SplitBatch::Always => "2-thread runs split the samples of every batch of at least 8",
+        SplitBatch::Rows => "2-thread runs split the rows of every layer but the output layer",
+    }
+}
+
 /// The flag value of `split`.
 pub fn split_batch_name(split: SplitBatch) -> &'static str {
     match split {
@@ -269,13 +283,13 @@ fn run_sweep(common: &CommonArgs, args: &Args, data_dir: PathBuf) -> anyhow::Res
     nn::persist::write_atomic(&run_dir.file("results.csv"), &csv)?;
     let note = format!(
         "Seconds per training epoch over {} Fashion-MNIST images, median of {} epochs after {} \
-         warm-up (min–max in brackets); OPENBLAS_CORETYPE={}; --split-batch {} (2-thread \
-         runs split every batch into one part per thread where the batch is big enough).",
+         warm-up (min–max in brackets); OPENBLAS_CORETYPE={}; --split-batch {} ({}).",
         rows.first().map_or(60_000, |m| m.samples),
         plan.epochs,
         plan.warmup,
         plan.coretype.as_deref().unwrap_or("(unset)"),
-        split_batch_name(plan.split_batch)
+        split_batch_name(plan.split_batch),
+        split_batch_note(plan.split_batch)
     );
     let table = report::markdown(&rows, &cpu, &note);
     println!("\n{table}");
