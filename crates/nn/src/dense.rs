@@ -137,7 +137,13 @@ impl Dense {
 
     /// `a ← f(z + b)` in place for one sample's `z = W·x`.
     pub(crate) fn finish_row(&self, z: &mut [Elem]) {
-        if let Some(b) = &self.bias {
+        self.finish_outputs(self.bias.as_deref(), z);
+    }
+
+    /// `a ← f(z + b)` in place for one sample's outputs of some of the layer's rows, `bias`
+    /// being those rows' entries of `b`.
+    pub(crate) fn finish_outputs(&self, bias: Option<&[Elem]>, z: &mut [Elem]) {
+        if let Some(b) = bias {
             for (zj, &bj) in z.iter_mut().zip(b) {
                 *zj += bj;
             }

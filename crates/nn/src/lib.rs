@@ -7,11 +7,13 @@
 //! - Training state lives beside it: [`Grads`] (allocated once), a [`Workspace`] of activation
 //!   buffers sized for the largest batch, an [`Optimizer`](optim::Optimizer) with its own state.
 //! - A [`Trainer`] runs epochs of mini-batches from any [`Dataset`] and reports to an
-//!   [`Observer`]; the hot loop allocates nothing.
+//!   [`Observer`]; the hot loop allocates nothing itself (on the pure backend, `matrixmultiply`
+//!   allocates a packing buffer inside each product it runs).
 //! - Randomness comes from named streams of one seed ([`rng::stream`]).
 //! - Threads: the trainer uses the current rayon pool. Big enough batches of dense models are
-//!   split into one part per thread ([`SplitBatch`], on by default), smaller ones split each
-//!   product; either way a given thread count gives the same results run after run.
+//!   split over the threads ([`SplitBatch`], on by default: by the rows of the large layers under
+//!   plain SGD, else into one part of the samples per thread), smaller ones split each product;
+//!   either way a given thread count gives the same results run after run.
 //!
 //! ```
 //! use nn::{optim::Sgd, rng, Activation, Dataset, InMemoryDataset, Init, Loss, Model,

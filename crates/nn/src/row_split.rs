@@ -164,10 +164,10 @@ impl RowSplit {
         self.labels.len()
     }
 
-    /// One plain-SGD step, `θ ← θ − η·∇(mean loss of the samples indices of data)`, for a
-    /// dense model without dropout of the architecture given to [`RowSplit::new`], under the
-    /// true gradient. Returns the summed loss of the samples (before the update) and whether
-    /// every parameter is finite after it.
+    /// One plain-SGD step on the samples `indices` of `data`, `θ ← θ − η·∇L` with `L` their
+    /// mean loss, for a dense model without dropout of the architecture given to
+    /// [`RowSplit::new`], under the true gradient. Returns the summed loss of the samples (before
+    /// the update) and whether every parameter is finite after it.
     pub(crate) fn sgd_step(
         &mut self,
         model: &mut Model,
@@ -230,24 +230,11 @@ impl RowSplit {
                                 out.reborrow(),
                             );
                         } else {
-                            for_input_blocks(&layers[l - 1], b, |c0, block, first| {
-                                let w_cols = column_window(w, c0, block.cols());
-                                let beta = if first { 0.0 } else { 1.0 };
-                                gemm(
-                                    backend,
-                                    1.0,
-                                    block,
-                                    Transpose::No,
-                                    w_cols,
-                                    Transpose::Yes,
-                                    beta,
-                                    out.reborrow(),
-                                );
-                            });
+                            blocks_times_t(backend, &layers[l - 1], b, w, out.reborrow());
                         }
                         let bias = layer.bias.as_deref().map(|v| &v[r0..r1]);
                         for i in 0..b {
-                            finish(layer, bias, out.row_mut(i));
+                            layer.finish_outputs(bias, out.row_mut(i));
                         }
                     }
                 });
@@ -273,20 +260,8 @@ impl RowSplit {
         {
             let first = &tail[0];
             let mut out = self.tail_acts[0].top_rows_mut(b);
-            for_input_blocks(&self.layers[s - 1], b, |c0, block, first_block| {
-                let w_cols = column_window(first.weights.view(), c0, block.cols());
-                let beta = if first_block { 0.0 } else { 1.0 };
-                gemm(
-                    backend,
-                    1.0,
-                    block,
-                    Transpose::No,
-                    w_cols,
-                    Transpose::Yes,
-                    beta,
-                    out.reborrow(),
-                );
-            });
+            let lanes = &self.layers[s - 1];
+            blocks_times_t(backend, lanes, b, first.weights.view(), out.reborrow());
             for i in 0..b {
                 first.finish_row(out.row_mut(i));
             }
@@ -505,6 +480,31 @@ fn for_input_blocks(lanes: &[LaneLayer], b: usize, mut f: impl FnMut(usize, MatR
     }
 }
 
+/// `out ← A·Wᵀ = Σ_q A^q·W[:, q]ᵀ` for the lanes' blocks `A^q` of a split layer's outputs (the
+/// first `b` samples) and the matching column blocks of `w`.
+fn blocks_times_t(
+    backend: Backend,
+    lanes: &[LaneLayer],
+    b: usize,
+    w: MatRef<'_>,
+    mut out: MatMut<'_>,
+) {
+    for_input_blocks(lanes, b, |c0, block, first| {
+        let w_cols = column_window(w, c0, block.cols());
+        let beta = if first { 0.0 } else { 1.0 };
+        gemm(
+            backend,
+            1.0,
+            block,
+            Transpose::No,
+            w_cols,
+            Transpose::Yes,
+            beta,
+            out.reborrow(),
+        );
+    });
+}
+
 /// Columns `c0..c0 + n` of `m`.
 fn column_window(m: MatRef<'_>, c0: usize, n: usize) -> MatRef<'_> {
     MatRef::new(m.rows(), n, m.stride(), &m.data()[c0..]).expect("a column window")
@@ -522,16 +522,6 @@ fn add_into(first: bool, x: MatRef<'_>, mut out: MatMut<'_>) {
             }
         }
     }
-}
-
-/// `a ← f(z + b)` in place for one sample's outputs of a block of `layer`'s rows.
-fn finish(layer: &Dense, bias: Option<&[Elem]>, z: &mut [Elem]) {
-    if let Some(b) = bias {
-        for (zj, &bj) in z.iter_mut().zip(b) {
-            *zj += bj;
-        }
-    }
-    layer.activation.forward_slice(z);
 }
 
 /// `W ← W − η·Δᵀ·X`, `b ← b − η·Σ_rows Δ` for a whole tail layer; whether both stay finite.

@@ -157,11 +157,18 @@ fn split_training_follows_unsplit_training_and_is_deterministic() {
 
 #[test]
 fn a_split_update_that_overflows_is_reported_as_divergence() {
-    for &backend in Backend::available() {
+    let splits = [SplitBatch::Always, SplitBatch::Rows];
+    for (&backend, split_batch) in Backend::available()
+        .iter()
+        .flat_map(|b| splits.map(|s| (b, s)))
+    {
         in_pool(2, || {
             let data = blobs(75);
             let mut m = model(Activation::Sigmoid, 3);
-            let cfg = config(backend, Loss::SoftmaxCrossEntropy, true);
+            let cfg = TrainConfig {
+                split_batch,
+                ..config(backend, Loss::SoftmaxCrossEntropy, true)
+            };
             let mut trainer = Trainer::new(&m, cfg, 9).unwrap();
             let stats = trainer
                 .train_epoch(
@@ -176,7 +183,7 @@ fn a_split_update_that_overflows_is_reported_as_divergence() {
             assert_eq!(trainer.split_threads(), Some(2));
             assert!(
                 !stats.params_finite && stats.diverged(),
-                "{backend}: {stats:?}"
+                "{backend} {split_batch:?}: {stats:?}"
             );
         });
     }
@@ -289,34 +296,4 @@ fn auto_splits_the_rows_of_a_first_layer_that_outweighs_the_batch() {
     let ((auto, _, used), (rows, _, _)) = (run(SplitBatch::Auto), run(SplitBatch::Rows));
     assert_eq!(used, Some(2));
     assert!(auto == rows, "Auto took the row split");
-}
-
-#[test]
-fn a_row_split_update_that_overflows_is_reported_as_divergence() {
-    for &backend in Backend::available() {
-        in_pool(2, || {
-            let data = blobs(75);
-            let mut m = model(Activation::Sigmoid, 3);
-            let cfg = TrainConfig {
-                split_batch: SplitBatch::Rows,
-                ..config(backend, Loss::SoftmaxCrossEntropy, false)
-            };
-            let mut trainer = Trainer::new(&m, cfg, 9).unwrap();
-            let stats = trainer
-                .train_epoch(
-                    &mut m,
-                    &mut Sgd::plain(),
-                    f32::MAX,
-                    &data,
-                    0,
-                    &mut NoObserver,
-                )
-                .unwrap();
-            assert_eq!(trainer.split_threads(), Some(2));
-            assert!(
-                !stats.params_finite && stats.diverged(),
-                "{backend}: {stats:?}"
-            );
-        });
-    }
 }
