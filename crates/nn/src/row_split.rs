@@ -26,6 +26,7 @@
 //! The gradient is the batch's (the order of some sums depends on the thread count, so results
 //! are deterministic for a given thread count, not across counts).
 
+use crate::dense::sgd_into;
 use crate::{Activation, Dataset, Dense, Loss, Model, TargetEncoding};
 use linalg::{gemm, kernels, Backend, Elem, MatMut, MatRef, Matrix, Team, Transpose};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -387,16 +388,7 @@ impl RowSplit {
                             MatMut::from_slice(n, lp.cols, &mut w_block[..]).expect("W rows");
                         if l == 0 {
                             let x = read(&inputs[p]);
-                            gemm(
-                                backend,
-                                -lr,
-                                d_block,
-                                Transpose::Yes,
-                                x.top_rows(b),
-                                Transpose::No,
-                                1.0,
-                                w_block_mat,
-                            );
+                            sgd_into(backend, lr, d_block, x.top_rows(b), w_block_mat);
                         } else {
                             for_input_blocks(&layers[l - 1], b, |c0, block, _| {
                                 let stride = w_block_mat.stride();
@@ -407,16 +399,7 @@ impl RowSplit {
                                     &mut w_block_mat.data_mut()[c0..],
                                 )
                                 .expect("a column window of W rows");
-                                gemm(
-                                    backend,
-                                    -lr,
-                                    d_block,
-                                    Transpose::Yes,
-                                    block,
-                                    Transpose::No,
-                                    1.0,
-                                    window,
-                                );
+                                sgd_into(backend, lr, d_block, block, window);
                             });
                         }
                         ok &= kernels::all_finite(w_block);
@@ -443,16 +426,7 @@ impl RowSplit {
         for_input_blocks(&self.layers[s - 1], b, |c0, block, _| {
             let window = MatMut::new(w.rows(), block.cols(), d_in, &mut w.data_mut()[c0..])
                 .expect("a column window of W");
-            gemm(
-                backend,
-                -lr,
-                tail_delta,
-                Transpose::Yes,
-                block,
-                Transpose::No,
-                1.0,
-                window,
-            );
+            sgd_into(backend, lr, tail_delta, block, window);
         });
         ok &= kernels::all_finite(first.weights.as_slice());
         if let Some(bias) = first.bias.as_deref_mut() {
@@ -533,16 +507,7 @@ fn sgd_update(
     layer: &mut Dense,
     bias_grad: &mut [Elem],
 ) -> bool {
-    gemm(
-        backend,
-        -lr,
-        delta,
-        Transpose::Yes,
-        input,
-        Transpose::No,
-        1.0,
-        layer.weights.view_mut(),
-    );
+    sgd_into(backend, lr, delta, input, layer.weights.view_mut());
     let mut ok = kernels::all_finite(layer.weights.as_slice());
     if let Some(bias) = layer.bias.as_deref_mut() {
         let db = &mut bias_grad[..bias.len()];

@@ -13,10 +13,10 @@
 //! so the only synchronisation is the two joins. Other optimizers update the parameters
 //! afterwards, on the calling thread.
 
-use crate::dense::param_grads_into;
+use crate::dense::{param_grads_into, sgd_into};
 use crate::shared_rows::SharedRows;
 use crate::{Dataset, Grads, Loss, Model, TargetEncoding, Workspace};
-use linalg::{gemm, kernels, Backend, Elem, MatMut, MatRef, Matrix, Team, Transpose};
+use linalg::{kernels, Backend, Elem, MatMut, MatRef, Matrix, Team};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
 
@@ -232,7 +232,7 @@ impl BatchSplit {
                             let mut w_rows = MatMut::from_slice(n, rows.cols, &mut w_block[..])
                                 .expect("W rows match the layer's shape");
                             for_parts(c0, c0 + n, &mut |x, window, _| {
-                                gemm(backend, -lr, window, Transpose::Yes, x, Transpose::No, 1.0, w_rows.reborrow());
+                                sgd_into(backend, lr, window, x, w_rows.reborrow());
                             });
                             ok &= kernels::all_finite(w_block);
                         }

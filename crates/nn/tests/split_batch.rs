@@ -15,9 +15,14 @@ use rand::Rng;
 
 /// Four noisy classes in 12 dimensions.
 fn blobs(n: usize) -> InMemoryDataset {
+    blobs_in(n, 12)
+}
+
+/// Four noisy classes in `d` dimensions.
+fn blobs_in(n: usize, d: usize) -> InMemoryDataset {
     let mut r = rng::stream(5, "data");
     let labels: Vec<usize> = (0..n).map(|i| (i * 7) % 4).collect();
-    let x = Matrix::from_fn(n, 12, |i, j| {
+    let x = Matrix::from_fn(n, d, |i, j| {
         (if j % 4 == labels[i] { 1.5 } else { 0.0 }) + r.random_range(-1.0f32..1.0)
     });
     InMemoryDataset::new(x, labels, 4).unwrap()
@@ -296,4 +301,47 @@ fn auto_splits_the_rows_of_a_first_layer_that_outweighs_the_batch() {
     let ((auto, _, used), (rows, _, _)) = (run(SplitBatch::Auto), run(SplitBatch::Rows));
     assert_eq!(used, Some(2));
     assert!(auto == rows, "Auto took the row split");
+}
+
+#[test]
+fn split_updates_of_wide_layers_follow_unsplit_training() {
+    // 300 inputs: the plain-SGD update products run in column blocks on the pure backend.
+    let sizes = [300, 20, 4];
+    for &backend in Backend::available() {
+        let run = |split_batch: SplitBatch| {
+            in_pool(2, || {
+                let data = blobs_in(64, 300);
+                let mut m = model_of(&sizes, Activation::Sigmoid, 3);
+                let cfg = TrainConfig {
+                    split_batch,
+                    ..config(backend, Loss::SoftmaxCrossEntropy, false)
+                };
+                let mut trainer = Trainer::new(&m, cfg, 9).unwrap();
+                for epoch in 0..3 {
+                    let stats = trainer
+                        .train_epoch(
+                            &mut m,
+                            &mut Sgd::plain(),
+                            0.5,
+                            &data,
+                            epoch,
+                            &mut NoObserver,
+                        )
+                        .unwrap();
+                    assert!(stats.params_finite);
+                }
+                (params(&m), trainer.split_threads())
+            })
+        };
+        let (whole, _) = run(SplitBatch::Never);
+        for split_batch in [SplitBatch::Always, SplitBatch::Rows] {
+            let (split, used) = run(split_batch);
+            assert_eq!(used, Some(2), "{backend} {split_batch:?}");
+            let diff = max_rel_diff(&whole, &split);
+            assert!(
+                diff < 1e-4,
+                "{backend} {split_batch:?}: weights differ by {diff:e}"
+            );
+        }
+    }
 }
