@@ -353,10 +353,16 @@ impl RowSplit {
                             delta.reborrow(),
                         );
                     } else {
-                        for (q, above) in layers[l + 1].iter().enumerate() {
+                        let mut first = true;
+                        for above in &layers[l + 1] {
+                            // A lane without rows of the layer above wrote no partial.
+                            if read(&above.act).cols() == 0 {
+                                continue;
+                            }
                             let partial = read(&above.partial);
                             let window = column_window(partial.top_rows(b), r0, r1 - r0);
-                            add_into(q == 0, window, delta.reborrow());
+                            add_into(first, window, delta.reborrow());
+                            first = false;
                         }
                     }
                     lp.activation

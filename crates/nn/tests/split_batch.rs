@@ -254,8 +254,9 @@ fn train_rows(
 
 #[test]
 fn row_split_training_follows_unsplit_training_and_is_deterministic() {
-    // Two split layers; one; and a hidden layer narrower than the threads (a lane with no rows).
-    let shapes: [&[usize]; 3] = [&[12, 40, 24, 4], &[12, 40, 4], &[12, 2, 4]];
+    // Two split layers; one; a hidden layer narrower than the threads (a lane with no rows),
+    // first and second.
+    let shapes: [&[usize]; 4] = [&[12, 40, 24, 4], &[12, 40, 4], &[12, 2, 4], &[12, 40, 2, 4]];
     for &backend in Backend::available() {
         for loss in [Loss::SoftmaxCrossEntropy, Loss::Quadratic] {
             for sizes in shapes {
