@@ -5,9 +5,9 @@
 //!
 //! Splitting the batch's samples instead ([`crate::split`]) makes every thread read all of each
 //! weight matrix in the forward pass and write back its own rows, so half of every large `W`
-//! moves between the cores on every batch. On this machine's VM, where the two vCPUs are
-//! sometimes placed on different core complexes (a cache-line round trip of ≈330 ns instead of
-//! ≈65 ns), that doubled the epoch time of 784-300-10 at batch 16.
+//! moves between the cores on every batch. On a 2-vCPU VM whose vCPUs were at times placed on
+//! different core complexes (a cache-line round trip of ≈330 ns instead of ≈65 ns), that doubled
+//! the epoch time of 784-300-10 at batch 16 (docs/benchmarks.md).
 //!
 //! With `t` threads, lane `p` owns rows `p·n/t .. (p+1)·n/t` of each of the first `s` layers
 //! (the *split* layers); the rest (the *tail*, at least the output layer) runs on the calling
@@ -27,12 +27,11 @@
 //! are deterministic for a given thread count, not across counts).
 
 use crate::dense::sgd_into;
+use crate::shared_rows::SharedRows;
 use crate::{Activation, Dataset, Dense, Loss, Model, TargetEncoding};
 use linalg::{gemm, kernels, Backend, Elem, MatMut, MatRef, Matrix, Team, Transpose};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-use crate::shared_rows::SharedRows;
 
 /// Elements of a block of weight rows updated at once (256 KB: the block stays in L2 between
 /// the product and the finiteness check).
