@@ -190,20 +190,6 @@ mod x86_256 {
     use crate::{Elem, MatMut};
     use std::arch::x86_64::*;
 
-    /// Horizontal sum of 8 lanes in a fixed order.
-    ///
-    /// # Safety
-    /// AVX.
-    #[inline(always)]
-    unsafe fn hsum(v: __m256) -> Elem {
-        // SAFETY: the caller runs with AVX enabled.
-        unsafe {
-            let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-            _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)))
-        }
-    }
-
     /// One row: update with `c·u` (when given), dot with `x`.
     ///
     /// # Safety
@@ -228,7 +214,7 @@ mod x86_256 {
                 acc = _mm256_fmadd_ps(wv, _mm256_loadu_ps(x.add(i)), acc);
                 i += 8;
             }
-            let mut s = hsum(acc);
+            let mut s = crate::simd::hsum256(acc);
             while i < k {
                 let p = row.add(i);
                 if let Some((c, u)) = update {

@@ -76,11 +76,10 @@ struct LayerParams {
 #[derive(Debug)]
 pub(crate) struct RowSplit {
     team: Team,
-    /// Leading layers whose rows are split; the others run on the calling thread.
-    split: usize,
     /// Each lane's copy of the batch's inputs (`max_batch × d_input`).
     inputs: Vec<RwLock<Matrix>>,
-    /// `[layer][lane]` for the split layers.
+    /// `[layer][lane]` for the split layers (the leading ones; the others run on the calling
+    /// thread).
     layers: Vec<Vec<LaneLayer>>,
     /// Bias-gradient scratch, one per lane (longest split layer).
     bias_grads: Vec<RwLock<Vec<Elem>>>,
@@ -133,7 +132,6 @@ impl RowSplit {
         };
         Self {
             team: Team::new(t),
-            split,
             inputs: (0..t)
                 .map(|_| RwLock::new(Matrix::zeros(max_batch, model.d_input())))
                 .collect(),
@@ -156,7 +154,7 @@ impl RowSplit {
 
     /// Leading layers split by rows.
     pub(crate) fn split_layers(&self) -> usize {
-        self.split
+        self.layers.len()
     }
 
     /// The largest batch the buffers hold.
@@ -201,7 +199,7 @@ impl RowSplit {
         for (label, &i) in self.labels.iter_mut().zip(indices) {
             *label = data.label(i);
         }
-        for l in 0..self.split {
+        for l in 0..self.split_layers() {
             let layer = &model.layers()[l];
             let (inputs, layers) = (&self.inputs, &self.layers);
             self.team.run(|p| {
@@ -253,7 +251,7 @@ impl RowSplit {
         finite: &AtomicBool,
     ) -> f64 {
         let b = indices.len();
-        let s = self.split;
+        let s = self.split_layers();
         let output_activation = model.output_activation();
         let (_, tail) = model.layers_mut().split_at_mut(s);
         // First tail layer: Z = Σ_q A_{s−1}^q · W_s[:, q]ᵀ.
@@ -309,7 +307,7 @@ impl RowSplit {
         lr: f32,
         finite: &AtomicBool,
     ) {
-        let s = self.split;
+        let s = self.split_layers();
         let t = self.threads();
         let (split_layers, tail) = model.layers_mut().split_at_mut(s);
         self.params.clear();

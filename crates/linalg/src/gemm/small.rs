@@ -270,25 +270,9 @@ mod x86_512 {
 /// registers).
 #[cfg(target_arch = "x86_64")]
 mod x86 {
+    use crate::simd::hsum256 as hsum;
     use crate::Elem;
     use std::arch::x86_64::*;
-
-    /// Horizontal sum of 8 lanes, in a fixed order.
-    ///
-    /// # Safety
-    /// The CPU must support AVX.
-    #[inline(always)]
-    unsafe fn hsum(v: __m256) -> Elem {
-        // SAFETY: the caller runs with AVX enabled.
-        unsafe {
-            let lo = _mm256_castps256_ps128(v);
-            let hi = _mm256_extractf128_ps(v, 1);
-            let s = _mm_add_ps(lo, hi);
-            let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-            let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-            _mm_cvtss_f32(s)
-        }
-    }
 
     /// `[[x₀·rⱼ]ⱼ, [x₁·rⱼ]ⱼ]` for two rows `x` and four rows `r`: 8 accumulators, 6 loads per
     /// 8 FMAs.
