@@ -139,7 +139,8 @@ impl PerSample {
             Some(next) => {
                 let other = 1 - cur;
                 // The sample after next is fetched from memory (a cache and TLB miss on a
-                // shuffled set) while this thread would wait for the others anyway.
+                // shuffled set) while the threads would wait for each other anyway — by every
+                // thread of a split into its own cache, as each converts the sample itself.
                 let fetch_then = || {
                     if let Some(then) = then {
                         data.prefetch(then);
@@ -168,9 +169,9 @@ impl PerSample {
     /// The forward pass of `sample` into slot `to` (workspace and inputs), first applying the
     /// weight update of the step in the other slot when `update`. Returns whether every weight
     /// is finite (checked through the pre-activations: a NaN or ∞ weight makes its row's `z`
-    /// non-finite; only then are the weights themselves scanned). `idle` runs once on the
-    /// calling thread: after its rows of the first layer split over the team (when it would
-    /// wait for the other threads), else after the pass.
+    /// non-finite; only then are the weights themselves scanned). `idle` runs on every thread of
+    /// the team after its rows of the first layer split over it (when it would wait for the
+    /// others), else once on the calling thread after the pass.
     #[allow(clippy::too_many_arguments)]
     fn forward(
         &mut self,
@@ -259,8 +260,8 @@ fn pair<T>(pair: &mut [T; 2], to: usize) -> (&mut T, &mut T) {
 }
 
 /// Runs `pass(thread, rows of W, rows of z, row range)` over the rows of `W` — split over `team`
-/// when the layer is large, else all on the calling thread — then, on a split, the calling
-/// thread runs `idle` (when given) after its own rows. Returns whether it did.
+/// when the layer is large, else all on the calling thread — then, on a split, every part runs
+/// `idle` (when given) after its own rows. Returns whether it did.
 fn split_rows<F>(
     team: Option<&Team>,
     w: MatMut<'_>,
@@ -278,7 +279,7 @@ where
     };
     debug_assert_eq!(w.stride(), k);
     // Whole blocks of 4 rows per thread (the kernel's fast path); the calling thread, which
-    // also runs `idle`, gets the smaller share.
+    // also runs the steps' serial part, gets the smaller share.
     let (blocks, t) = (m.div_ceil(4), team.threads());
     let (w_rows, z_rows) = (SharedRows::new(w.into_data(), k), SharedRows::new(z, 1));
     team.run(|p| {
@@ -293,10 +294,8 @@ where
             let w = MatMut::from_slice(r1 - r0, k, w).expect("rows of the layer's matrix");
             pass(p, w, z, r0..r1);
         }
-        if p == 0 {
-            if let Some(idle) = idle {
-                idle();
-            }
+        if let Some(idle) = idle {
+            idle();
         }
     });
     idle.is_some()
