@@ -188,14 +188,16 @@ impl ImageSet {
         }
     }
 
-    /// Fetches image `index` into the cache ahead of its use: one load of its first byte (which
-    /// also brings its page's address translation in) and prefetch hints for every line. Does
-    /// nothing for an index out of range.
+    /// Fetches image `index` and its label into the cache ahead of their use: one load of the
+    /// image's first byte (which also brings its page's address translation in) and prefetch
+    /// hints for every line of the image and for the label's. Does nothing for an index out of
+    /// range.
     pub fn prefetch(&self, index: usize) {
         if index < self.len() {
             let image = self.image(index);
             std::hint::black_box(image.first().copied());
             prefetch(image);
+            prefetch(&self.labels[index..=index]);
         }
     }
 
