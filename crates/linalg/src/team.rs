@@ -147,13 +147,17 @@ impl Team {
         let job: Job = unsafe { std::mem::transmute::<&(dyn Fn(usize) + Sync), Job>(job) };
         {
             let mut step = shared.step.lock().unwrap_or_else(|e| e.into_inner());
+            // Set before the job is: a worker late from an earlier step can take a part as soon
+            // as the lock is released, before it sees the new generation, and its decrement
+            // must not be overwritten.
+            shared.pending.store(self.workers.len(), Ordering::Release);
+            // A worker panic of a step whose own part panicked too was never reported: start
+            // clean.
+            shared.panicked.store(false, Ordering::Relaxed);
             step.job = Some(SendJob(job));
             step.taken.fill(false);
             step.taken[0] = true;
         }
-        // A worker panic of a step whose own part panicked too was never reported: start clean.
-        shared.panicked.store(false, Ordering::Relaxed);
-        shared.pending.store(self.workers.len(), Ordering::Release);
         shared.generation.fetch_add(1, Ordering::AcqRel);
         {
             let sleepers = shared.sleepers.lock().unwrap_or_else(|e| e.into_inner());
@@ -353,6 +357,32 @@ mod tests {
         // After each sleep the workers need a wake-up; the caller, done with its empty part,
         // takes theirs (counted, not asserted: it depends on timing).
         eprintln!("parts run by the caller: {}", on_caller.into_inner());
+    }
+
+    /// Many short steps back to back, so that a worker often arrives at a step after the caller
+    /// has taken its part and issued the next one: the late worker then takes its part of the
+    /// new step at once, and that must count (a step whose part count was set after publishing
+    /// the job waited for that part forever). A hang fails the test after a minute.
+    #[test]
+    fn back_to_back_steps_never_lose_a_part() {
+        for threads in [2, 3] {
+            let (done, finished) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let team = Team::new(threads);
+                let hits = AtomicUsize::new(0);
+                let steps = 200_000;
+                for _ in 0..steps {
+                    team.run(|_| {
+                        hits.fetch_add(1, Ordering::Relaxed);
+                    });
+                }
+                let _ = done.send(hits.into_inner() == steps * threads);
+            });
+            let every_part_ran = finished
+                .recv_timeout(Duration::from_secs(60))
+                .expect("Team::run did not return: a part of a step was lost");
+            assert!(every_part_ran, "{threads} threads");
+        }
     }
 
     #[test]
