@@ -223,6 +223,16 @@ pub(crate) fn param_grads_into(
 /// 256 columns a `mynet` run at 2 threads peaks 3.6 MB lower.
 const SGD_COLUMN_BLOCK: usize = 256;
 
+/// Elements of a block of weight rows that plain SGD straight into the weights updates at once
+/// (256 KB: the block stays in L2 between the product and its finiteness check).
+const SGD_BLOCK_ELEMS: usize = 1 << 16;
+
+/// Rows per block of a plain-SGD update of rows of `cols` weights ([`SGD_BLOCK_ELEMS`], at
+/// least 8).
+pub(crate) fn sgd_block_rows(cols: usize) -> usize {
+    (SGD_BLOCK_ELEMS / cols.max(1)).max(8)
+}
+
 /// `W ← W − η·Δᵀ·X` straight from the product (plain SGD without a gradient matrix) for the rows
 /// of `W` that `delta` has columns for; on the pure backend in blocks of [`SGD_COLUMN_BLOCK`]
 /// columns.

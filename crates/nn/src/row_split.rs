@@ -26,16 +26,12 @@
 //! The gradient is the batch's (the order of some sums depends on the thread count, so results
 //! are deterministic for a given thread count, not across counts).
 
-use crate::dense::sgd_into;
+use crate::dense::{sgd_block_rows, sgd_into};
 use crate::shared_rows::SharedRows;
 use crate::{Activation, Dataset, Dense, Loss, Model, TargetEncoding};
 use linalg::{gemm, kernels, Backend, Elem, MatMut, MatRef, Matrix, Team, Transpose};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-/// Elements of a block of weight rows updated at once (256 KB: the block stays in L2 between
-/// the product and the finiteness check).
-const UPDATE_BLOCK_ELEMS: usize = 1 << 16;
 
 /// Rows `p·n/t .. (p+1)·n/t` of `n`: lane `p`'s share of `t`.
 fn share(n: usize, t: usize, p: usize) -> (usize, usize) {
@@ -383,7 +379,7 @@ impl RowSplit {
                         );
                     }
                     let mut ok = true;
-                    let block = (UPDATE_BLOCK_ELEMS / lp.cols).max(8);
+                    let block = sgd_block_rows(lp.cols);
                     for (c, w_block) in w_rows.chunks_mut(block * lp.cols).enumerate() {
                         let n = w_block.len() / lp.cols;
                         let d_block = column_window(delta, c * block, n);
@@ -410,10 +406,7 @@ impl RowSplit {
                     if let Some(bias) = lp.b {
                         // SAFETY: as for the weights.
                         let bias = unsafe { bias.rows(r0, r1) };
-                        let mut db = write(&bias_grads[p]);
-                        let db = &mut db[..r1 - r0];
-                        kernels::column_sums(delta, 0.0, db);
-                        ok &= kernels::axpy_finite(-lr, db, bias);
+                        ok &= bias_sgd(lr, delta, bias, &mut write(&bias_grads[p]));
                     }
                     if !ok {
                         finite.store(false, Ordering::Relaxed);
@@ -433,9 +426,7 @@ impl RowSplit {
         });
         ok &= kernels::all_finite(first.weights.as_slice());
         if let Some(bias) = first.bias.as_deref_mut() {
-            let db = &mut self.tail_bias_grad[..bias.len()];
-            kernels::column_sums(tail_delta, 0.0, db);
-            ok &= kernels::axpy_finite(-lr, db, bias);
+            ok &= bias_sgd(lr, tail_delta, bias, &mut self.tail_bias_grad);
         }
         if !ok {
             finite.store(false, Ordering::Relaxed);
@@ -513,9 +504,15 @@ fn sgd_update(
     sgd_into(backend, lr, delta, input, layer.weights.view_mut());
     let mut ok = kernels::all_finite(layer.weights.as_slice());
     if let Some(bias) = layer.bias.as_deref_mut() {
-        let db = &mut bias_grad[..bias.len()];
-        kernels::column_sums(delta, 0.0, db);
-        ok &= kernels::axpy_finite(-lr, db, bias);
+        ok &= bias_sgd(lr, delta, bias, bias_grad);
     }
     ok
+}
+
+/// `b ← b − η·Σ_rows Δ` through the scratch `grad` (at least as long as `b`); whether `b` stays
+/// finite.
+fn bias_sgd(lr: f32, delta: MatRef<'_>, bias: &mut [Elem], grad: &mut [Elem]) -> bool {
+    let db = &mut grad[..bias.len()];
+    kernels::column_sums(delta, 0.0, db);
+    kernels::axpy_finite(-lr, db, bias)
 }

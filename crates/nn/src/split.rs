@@ -13,16 +13,12 @@
 //! so the only synchronisation is the two joins. Other optimizers update the parameters
 //! afterwards, on the calling thread.
 
-use crate::dense::{param_grads_into, sgd_into};
+use crate::dense::{param_grads_into, sgd_block_rows, sgd_into};
 use crate::shared_rows::SharedRows;
 use crate::{Dataset, Grads, Loss, Model, TargetEncoding, Workspace};
 use linalg::{kernels, Backend, Elem, MatMut, MatRef, Matrix, Team};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::RwLock;
-
-/// Elements of a block of weight rows updated at once by the fused plain-SGD step (256 KB:
-/// the block stays in L2 between the product and the finiteness check).
-const FUSED_BLOCK_ELEMS: usize = 1 << 16;
 
 /// One part of a split batch: its samples, activations and deltas.
 #[derive(Debug)]
@@ -224,7 +220,7 @@ impl BatchSplit {
                         };
                         // Plain SGD straight into the weights, W ← W − η·Σ Δᵀ·X, a block of rows
                         // at a time so that the finiteness check reads the block from cache.
-                        let block = (FUSED_BLOCK_ELEMS / rows.cols).max(8);
+                        let block = sgd_block_rows(rows.cols);
                         let mut ok = true;
                         for (c, w_block) in w.chunks_mut(block * rows.cols).enumerate() {
                             let c0 = o0 + c * block;
