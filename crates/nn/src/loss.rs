@@ -164,10 +164,10 @@ impl Loss {
         let mut total = 0.0;
         for (i, &label) in labels.iter().enumerate() {
             let a = output.row(i);
-            total += self.sample_loss(a, label, enc);
             let d = delta.row_mut(i);
             match self {
                 Loss::Quadratic => {
+                    total += self.sample_loss(a, label, enc);
                     for (j, (dj, &aj)) in d.iter_mut().zip(a).enumerate() {
                         *dj = (aj - enc.value(j, label))
                             * activation.derivative_from_output(aj)
@@ -175,26 +175,47 @@ impl Loss {
                     }
                 }
                 Loss::BinaryCrossEntropy => {
+                    total += self.sample_loss(a, label, enc);
                     for (j, (dj, &aj)) in d.iter_mut().zip(a).enumerate() {
                         *dj = (aj - enc.value(j, label)) * inv_b;
                     }
                 }
                 Loss::SoftmaxCrossEntropy => {
-                    let max = a.iter().copied().fold(Elem::NEG_INFINITY, Elem::max);
-                    let mut sum = 0.0;
-                    for (dj, &z) in d.iter_mut().zip(a) {
-                        *dj = (z - max).exp();
-                        sum += *dj;
-                    }
-                    let t_sum = enc.on + enc.off * (a.len() as Elem - 1.0);
-                    for (j, dj) in d.iter_mut().enumerate() {
-                        *dj = (*dj / sum * t_sum - enc.value(j, label)) * inv_b;
-                    }
+                    total += softmax_ce_row(a, label, enc, inv_b, d);
                 }
             }
         }
         total
     }
+}
+
+/// One sample of [`Loss::SoftmaxCrossEntropy`]: writes `δ_j = (p_j·Σ_k t_k − t_j)/B` into `d`
+/// and returns `L = Σ_j t_j·(lse − z_j)`, `lse = m + ln Σ_j e^{z_j − m}` with `m = max_j z_j`.
+/// One `exp` per logit serves both (the sum in f64); [`Loss::sample_loss`] gives the same loss
+/// to within a few f32 ulps of `lse`.
+fn softmax_ce_row(
+    z: &[Elem],
+    label: usize,
+    enc: TargetEncoding,
+    inv_b: Elem,
+    d: &mut [Elem],
+) -> f64 {
+    let max = z.iter().copied().fold(Elem::NEG_INFINITY, Elem::max);
+    for (dj, &zj) in d.iter_mut().zip(z) {
+        *dj = zj - max;
+    }
+    crate::activation::exp_nonpositive_slice(d);
+    let sum: f64 = d.iter().map(|&e| f64::from(e)).sum();
+    let lse = f64::from(max) + sum.ln();
+    let t_sum = enc.on + enc.off * (z.len() as Elem - 1.0);
+    let scale = t_sum / sum as Elem;
+    let mut loss = 0.0;
+    for (j, (dj, &zj)) in d.iter_mut().zip(z).enumerate() {
+        let t = enc.value(j, label);
+        loss += f64::from(t) * (lse - f64::from(zj));
+        *dj = (*dj * scale - t) * inv_b;
+    }
+    loss
 }
 
 /// `ln Σ_j e^{z_j}`, stable (shifted by the maximum), in f64.
@@ -204,4 +225,96 @@ pub fn log_sum_exp(z: &[Elem]) -> f64 {
         return max;
     }
     max + z.iter().map(|&v| (v as f64 - max).exp()).sum::<f64>().ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linalg::Matrix;
+
+    /// `δ` and the summed loss of softmax cross-entropy in f64, straight from the definition.
+    fn reference(
+        z: &Matrix,
+        labels: &[usize],
+        enc: TargetEncoding,
+        batch: usize,
+    ) -> (Vec<f64>, f64) {
+        let mut delta = Vec::new();
+        let mut total = 0.0;
+        for (i, &label) in labels.iter().enumerate() {
+            let row: Vec<f64> = z.row(i).iter().map(|&v| f64::from(v)).collect();
+            let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let sum: f64 = row.iter().map(|v| (v - m).exp()).sum();
+            let t: Vec<f64> = (0..row.len())
+                .map(|j| f64::from(enc.value(j, label)))
+                .collect();
+            let t_sum: f64 = t.iter().sum();
+            for j in 0..row.len() {
+                let p = (row[j] - m).exp() / sum;
+                total -= t[j] * p.ln();
+                delta.push((p * t_sum - t[j]) / batch as f64);
+            }
+        }
+        (delta, total)
+    }
+
+    #[test]
+    fn softmax_cross_entropy_delta_and_loss_follow_the_definition() {
+        // Widths with and without a vector tail, logits from small to far apart.
+        for (classes, spread) in [(10, 1.0), (10, 40.0), (3, 5.0), (17, 300.0), (8, 0.0)] {
+            for enc in [TargetEncoding::ONE_HOT, TargetEncoding::RASHID] {
+                let rows = 7;
+                let z = Matrix::from_fn(rows, classes, |i, j| {
+                    spread * (((i * 31 + j * 17) % 23) as Elem / 11.0 - 1.0)
+                });
+                let labels: Vec<usize> = (0..rows).map(|i| (i * 5) % classes).collect();
+                let mut delta = Matrix::zeros(rows, classes);
+                let got = Loss::SoftmaxCrossEntropy.output_delta_of_part(
+                    Activation::Identity,
+                    z.view(),
+                    &labels,
+                    enc,
+                    2 * rows,
+                    delta.view_mut(),
+                );
+                let (want_delta, want) = reference(&z, &labels, enc, 2 * rows);
+                assert!(
+                    (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+                    "loss {got}, want {want} ({classes} classes, spread {spread})"
+                );
+                let by_sample: f64 = (0..rows)
+                    .map(|i| Loss::SoftmaxCrossEntropy.sample_loss(z.row(i), labels[i], enc))
+                    .sum();
+                assert!((got - by_sample).abs() <= 1e-6 * by_sample.abs().max(1.0));
+                for (k, (&g, &w)) in delta.as_slice().iter().zip(&want_delta).enumerate() {
+                    assert!(
+                        (f64::from(g) - w).abs() <= 1e-6,
+                        "δ[{k}] = {g}, want {w} ({classes} classes, spread {spread})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn softmax_cross_entropy_of_non_finite_logits_is_nan() {
+        let z = Matrix::from_fn(2, 10, |i, j| {
+            if i == 1 && j == 3 {
+                Elem::NAN
+            } else {
+                j as Elem
+            }
+        });
+        let mut delta = Matrix::zeros(2, 10);
+        let loss = Loss::SoftmaxCrossEntropy.output_delta(
+            Activation::Identity,
+            z.view(),
+            &[0, 0],
+            TargetEncoding::ONE_HOT,
+            delta.view_mut(),
+        );
+        assert!(loss.is_nan());
+        assert!(delta.row(0).iter().all(|v| v.is_finite()));
+        assert!(delta.row(1).iter().any(|v| v.is_nan()));
+    }
 }
