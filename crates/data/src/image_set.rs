@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use crate::convert::scale_pixels;
 use crate::error::{Error, Result};
 use crate::idx::{self, header_len};
 
@@ -182,9 +183,7 @@ impl ImageSet {
             if let Some(&ahead) = indices.get(r + PREFETCH_AHEAD) {
                 prefetch(self.image(ahead));
             }
-            for (o, &px) in row.iter_mut().zip(self.image(i)) {
-                *o = f32::from(px) * scale + offset;
-            }
+            scale_pixels(self.image(i), scale, offset, row);
         }
     }
 

@@ -51,6 +51,7 @@
 //! The crate has no Cargo features. Downloads use `ureq` with its default TLS.
 
 mod atomic;
+mod convert;
 pub mod download;
 mod error;
 pub mod esc50;
