@@ -87,6 +87,9 @@ const SIZES: &[(usize, usize, usize)] = &[
     (64, 1024, 130),
     (41, 300, 70),
     (13, 47, 11),
+    // Just past OpenBLAS's small-matrix kernel (10⁶ multiply-adds) with 48 rows: the BLAS
+    // backend runs these on the AVX-512 blocks too.
+    (48, 784, 30),
     // The direct paths: one row of C (batch-1 forward / input gradient), rank-1 updates
     // (batch-1 weight gradient), with lengths past the unrolled blocks and odd tails.
     (1, 784, 100),
@@ -300,6 +303,51 @@ mod blas {
     #[test]
     fn blas_gemm_matches_naive_reference() {
         check_backend(Backend::Blas);
+    }
+
+    /// `A·Bᵀ` with few rows and more than 10⁶ multiply-adds runs on the dot-product blocks on
+    /// both backends where the CPU has AVX-512 (OpenBLAS would pack all of `B` per call): the
+    /// same bits. Smaller products and other transposes stay with OpenBLAS.
+    #[test]
+    fn few_row_products_past_openblas_small_kernel_take_the_dot_product_blocks() {
+        #[cfg(target_arch = "x86_64")]
+        let avx512 = std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx512 = false;
+        if !avx512 {
+            eprintln!("skipped: no AVX-512 on this CPU");
+            return;
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for (m, k, n) in [(16, 784, 300), (48, 784, 30), (2, 1024, 600)] {
+            let a = Matrix::from_fn(m, k, |_, _| rng.random_range(-1.0..1.0));
+            let b = Matrix::from_fn(n, k, |_, _| rng.random_range(-1.0..1.0));
+            let c0 = Matrix::from_fn(m, n, |_, _| rng.random_range(-1.0..1.0));
+            let run = |backend| {
+                let mut c = c0.clone();
+                gemm(
+                    backend,
+                    0.7,
+                    a.view(),
+                    Transpose::No,
+                    b.view(),
+                    Transpose::Yes,
+                    0.5,
+                    c.view_mut(),
+                );
+                c
+            };
+            let (pure, blas) = (run(Backend::Pure), run(Backend::Blas));
+            assert!(
+                pure.as_slice()
+                    .iter()
+                    .zip(blas.as_slice())
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{m}×{k}×{n}: the BLAS backend did not take the dot-product blocks"
+            );
+        }
     }
 
     #[test]

@@ -96,8 +96,11 @@ pub fn try_gemm(
         Backend::Pure => pure::sgemm(alpha, a, ta, b, tb, beta, c),
         #[cfg(feature = "blas")]
         Backend::Blas => {
-            // Matrix-vector and rank-1 shapes (batch 1) skip BLAS: see `small`.
-            if !small::try_small(true, alpha, a, ta, b, tb, beta, c.reborrow()) {
+            // Matrix-vector and rank-1 shapes (batch 1), and `A·Bᵀ` with few rows beyond
+            // OpenBLAS's small-matrix kernel, skip BLAS: see `small`.
+            if small::beats_blas(m, n, k, ta, tb) {
+                pure::sgemm(alpha, a, ta, b, tb, beta, c)
+            } else if !small::try_small(true, alpha, a, ta, b, tb, beta, c.reborrow()) {
                 blas::sgemm(alpha, a, ta, b, tb, beta, c)
             }
         }

@@ -580,6 +580,34 @@ pub(super) fn wide_rows_times_rows(m: usize, k: usize, ta: Transpose, tb: Transp
         )
 }
 
+/// Rows of `C` up to which the BLAS backend runs `A·Bᵀ` as the AVX-512 dot-product blocks once
+/// the product exceeds [`BLAS_SMALL_KERNEL_MAX`] multiply-adds (see [`beats_blas`]).
+#[cfg(feature = "blas")]
+const BLAS_ROWS_MAX: usize = 48;
+
+/// OpenBLAS 0.3.21 computes products of up to 100³ multiply-adds with its small-matrix kernel
+/// (no packing; faster than the blocks here) and larger ones through its general path.
+#[cfg(feature = "blas")]
+const BLAS_SMALL_KERNEL_MAX: usize = 1_000_000;
+
+/// Whether the BLAS backend should compute `C ← α·op(A)·op(B) + β·C` (`m × k` by `k × n`)
+/// with the AVX-512 dot-product blocks instead of calling OpenBLAS: `A·Bᵀ` with at most
+/// [`BLAS_ROWS_MAX`] rows beyond OpenBLAS's small-matrix kernel. There OpenBLAS packs all of
+/// `B` on every call for few rows of `A`; 1 thread, `k = 784`, `n = 64…300`: blocks 77–91 GFLOP/s,
+/// OpenBLAS (SkylakeX and Haswell kernels) 36–83 (16 rows: 54–65; `16×1024×256`: 93 against
+/// 35). At 64 rows the two are even, and under 100³ OpenBLAS's small kernel wins (95–112).
+#[cfg(feature = "blas")]
+pub(super) fn beats_blas(m: usize, n: usize, k: usize, ta: Transpose, tb: Transpose) -> bool {
+    let (fma, avx512) = cpu_features();
+    m <= BLAS_ROWS_MAX
+        && m.saturating_mul(n).saturating_mul(k) > BLAS_SMALL_KERNEL_MAX
+        && avx512
+        && matches!(
+            classify(m, k, ta, tb, fma, avx512),
+            Some(Shape::RowsTimesRows)
+        )
+}
+
 /// (AVX2 + FMA, AVX-512F) of this CPU, both false off x86-64.
 fn cpu_features() -> (bool, bool) {
     #[cfg(target_arch = "x86_64")]
