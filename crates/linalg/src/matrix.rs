@@ -412,6 +412,27 @@ impl<'a> MatRef<'a> {
         }
     }
 
+    /// The columns `start..start + n` (same rows and stride).
+    ///
+    /// # Panics
+    /// When the range is out of bounds.
+    pub fn cols_range(&self, start: usize, n: usize) -> MatRef<'a> {
+        assert!(
+            start + n <= self.cols,
+            "columns {start}..{} of {}",
+            start + n,
+            self.cols
+        );
+        let begin = start.min(self.data.len());
+        let end = begin + needed_len(self.rows, n, self.stride);
+        MatRef {
+            rows: self.rows,
+            cols: n,
+            stride: self.stride,
+            data: &self.data[begin..end],
+        }
+    }
+
     /// Copies the view into an owned contiguous matrix.
     pub fn to_matrix(&self) -> Matrix {
         Matrix::from_fn(self.rows, self.cols, |i, j| self.get(i, j))

@@ -42,7 +42,8 @@ fn set_blas_library_threads(n: usize) {
     let _ = n;
 }
 
-fn blas_library_threads() -> usize {
+/// Threads OpenBLAS uses per call now (1 without the `blas` feature).
+pub(crate) fn blas_library_threads() -> usize {
     #[cfg(feature = "blas")]
     // SAFETY: plain FFI call into OpenBLAS, no arguments.
     let n = unsafe { openblas_get_num_threads() }.max(1) as usize;

@@ -305,6 +305,13 @@ mod blas {
         check_backend(Backend::Blas);
     }
 
+    /// With OpenBLAS on one thread, products past its small-matrix kernel are cut into blocks
+    /// of rows or columns of `C` (strided views of every operand, all transposes).
+    #[test]
+    fn single_threaded_blas_gemm_matches_naive_reference() {
+        linalg::with_single_threaded_blas(|| check_backend(Backend::Blas));
+    }
+
     /// `A·Bᵀ` with few rows and more than 10⁶ multiply-adds runs on the dot-product blocks on
     /// both backends where the CPU has AVX-512 (OpenBLAS would pack all of `B` per call): the
     /// same bits. Smaller products and other transposes stay with OpenBLAS.
