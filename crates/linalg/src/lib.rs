@@ -31,7 +31,13 @@
 //! Products with a single row of `C` (matrix-vector) or an inner dimension of 1 (rank-1 update),
 //! the shapes of a batch of one, skip both `matrixmultiply` and BLAS (which pack their operands
 //! first) and run direct loops, AVX2 + FMA code where the CPU has it. On the pure backend the same
-//! holds for `A·Bᵀ` with at most 16 rows of `A` (small-batch forward passes).
+//! holds for `A·Bᵀ` with at most 16 rows of `A` (64 with AVX-512: small-batch forward passes).
+//!
+//! On the BLAS backend, `A·Bᵀ` with at most 48 rows and more than 10⁶ multiply-adds takes those
+//! AVX-512 blocks too (OpenBLAS 0.3.21 would pack all of `B` per call), and, while OpenBLAS runs
+//! single-threaded, other products past its small-matrix kernels (10⁶ multiply-adds) are computed
+//! as blocks of rows or columns of `C` that fit them — each element still one dot product over
+//! the whole inner dimension, the cut fixed by the shapes.
 //!
 //! # Threads
 //! [`set_threads`] fixes the thread count of both backends: the pure backend splits the rows of
