@@ -64,14 +64,16 @@ fn chunking(m: usize, k: usize, n: usize, tb: Transpose, blas_threads: usize) ->
     let block = |other: usize| {
         SMALL_KERNEL_MAX / other.saturating_mul(k).max(1) / BLOCK_ALIGN * BLOCK_ALIGN
     };
-    let rows = (k * n <= REREAD_MAX && block(n) >= BLOCK_ALIGN).then(|| Chunks::Rows(block(n)));
+    // The operand each block reads again: op(B) (k × n) for row blocks, op(A) (m × k) for columns.
+    let (reread_b, reread_a) = (k.saturating_mul(n), m.saturating_mul(k));
+    let rows = (reread_b <= REREAD_MAX && block(n) >= BLOCK_ALIGN).then(|| Chunks::Rows(block(n)));
     let min_columns = match tb {
         Transpose::No => MIN_COLUMN_BLOCK,
         Transpose::Yes => BLOCK_ALIGN,
     };
     let columns =
-        (m * k <= REREAD_MAX && block(m) >= min_columns).then(|| Chunks::Columns(block(m)));
-    let preferred = if k * n <= m * k {
+        (reread_a <= REREAD_MAX && block(m) >= min_columns).then(|| Chunks::Columns(block(m)));
+    let preferred = if reread_b <= reread_a {
         rows.or(columns)
     } else {
         columns.or(rows)
@@ -93,10 +95,7 @@ pub(super) fn sgemm(
     mut c: MatMut<'_>,
 ) {
     let (m, n) = c.shape();
-    let k = match ta {
-        Transpose::No => a.cols(),
-        Transpose::Yes => a.rows(),
-    };
+    let (_, k) = ta.apply(a.shape());
     let ldc = c.stride();
     match chunking(m, k, n, tb, crate::threads::blas_library_threads()) {
         Chunks::Whole => call(alpha, a, ta, b, tb, beta, c),
@@ -138,10 +137,7 @@ fn call(
     mut c: MatMut<'_>,
 ) {
     let (m, n) = c.shape();
-    let k = match ta {
-        Transpose::No => a.cols(),
-        Transpose::Yes => a.rows(),
-    };
+    let (_, k) = ta.apply(a.shape());
     // Leading dimensions must be >= max(1, stored cols).
     let lda = a.stride().max(a.cols()).max(1) as i32;
     let ldb = b.stride().max(b.cols()).max(1) as i32;

@@ -28,10 +28,7 @@ pub(super) fn sgemm(
     mut c: MatMut<'_>,
 ) {
     let (m, n) = c.shape();
-    let k = match ta {
-        Transpose::No => a.cols(),
-        Transpose::Yes => a.rows(),
-    };
+    let (_, k) = ta.apply(a.shape());
     let threads = rayon::current_num_threads();
     let split = threads > 1
         && m * n * k >= PARALLEL_MIN_FLOPS

@@ -542,10 +542,7 @@ pub(super) fn try_small(
     beta: Elem,
     c: MatMut<'_>,
 ) -> bool {
-    let k = match ta {
-        Transpose::No => a.cols(),
-        Transpose::Yes => a.rows(),
-    };
+    let (_, k) = ta.apply(a.shape());
     let (fma, avx512) = cpu_features();
     let Some(shape) = classify(c.rows(), k, ta, tb, fma && !vector_shapes_only, avx512) else {
         return false;
