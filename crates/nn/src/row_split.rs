@@ -334,7 +334,7 @@ impl RowSplit {
                     let mut delta = delta_guard.top_rows_mut(b);
                     // δ_l^p before the activation derivative.
                     if l + 1 == s {
-                        let w_cols = column_window(tail_first.weights.view(), r0, r1 - r0);
+                        let w_cols = tail_first.weights.view().cols_range(r0, r1 - r0);
                         gemm(
                             backend,
                             1.0,
@@ -353,7 +353,7 @@ impl RowSplit {
                                 continue;
                             }
                             let partial = read(&above.partial);
-                            let window = column_window(partial.top_rows(b), r0, r1 - r0);
+                            let window = partial.top_rows(b).cols_range(r0, r1 - r0);
                             add_into(first, window, delta.reborrow());
                             first = false;
                         }
@@ -382,7 +382,7 @@ impl RowSplit {
                     let block = sgd_block_rows(lp.cols);
                     for (c, w_block) in w_rows.chunks_mut(block * lp.cols).enumerate() {
                         let n = w_block.len() / lp.cols;
-                        let d_block = column_window(delta, c * block, n);
+                        let d_block = delta.cols_range(c * block, n);
                         let mut w_block_mat =
                             MatMut::from_slice(n, lp.cols, &mut w_block[..]).expect("W rows");
                         if l == 0 {
@@ -458,7 +458,7 @@ fn blocks_times_t(
     mut out: MatMut<'_>,
 ) {
     for_input_blocks(lanes, b, |c0, block, first| {
-        let w_cols = column_window(w, c0, block.cols());
+        let w_cols = w.cols_range(c0, block.cols());
         let beta = if first { 0.0 } else { 1.0 };
         gemm(
             backend,
@@ -471,11 +471,6 @@ fn blocks_times_t(
             out.reborrow(),
         );
     });
-}
-
-/// Columns `c0..c0 + n` of `m`.
-fn column_window(m: MatRef<'_>, c0: usize, n: usize) -> MatRef<'_> {
-    MatRef::new(m.rows(), n, m.stride(), &m.data()[c0..]).expect("a column window")
 }
 
 /// `out ← x` (`first`) or `out ← out + x`.
