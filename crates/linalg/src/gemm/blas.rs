@@ -26,7 +26,7 @@ fn flag(t: Transpose) -> u8 {
 }
 
 /// Most multiply-adds OpenBLAS 0.3.21 hands to its small-matrix kernels (`M·N·K ≤ 100³`).
-const SMALL_KERNEL_MAX: usize = 1_000_000;
+pub(super) const SMALL_KERNEL_MAX: usize = 1_000_000;
 
 /// The operand every block reads again must stay in L2: at most this many floats (512 KB).
 const REREAD_MAX: usize = 1 << 17;

@@ -578,14 +578,9 @@ pub(super) fn wide_rows_times_rows(m: usize, k: usize, ta: Transpose, tb: Transp
 }
 
 /// Rows of `C` up to which the BLAS backend runs `A·Bᵀ` as the AVX-512 dot-product blocks once
-/// the product exceeds [`BLAS_SMALL_KERNEL_MAX`] multiply-adds (see [`beats_blas`]).
+/// the product is too large for OpenBLAS's small-matrix kernels (see [`beats_blas`]).
 #[cfg(feature = "blas")]
 const BLAS_ROWS_MAX: usize = 48;
-
-/// OpenBLAS 0.3.21 computes products of up to 100³ multiply-adds with its small-matrix kernel
-/// (no packing; faster than the blocks here) and larger ones through its general path.
-#[cfg(feature = "blas")]
-const BLAS_SMALL_KERNEL_MAX: usize = 1_000_000;
 
 /// Whether the BLAS backend should compute `C ← α·op(A)·op(B) + β·C` (`m × k` by `k × n`)
 /// with the AVX-512 dot-product blocks instead of calling OpenBLAS: `A·Bᵀ` with at most
@@ -597,7 +592,7 @@ const BLAS_SMALL_KERNEL_MAX: usize = 1_000_000;
 pub(super) fn beats_blas(m: usize, n: usize, k: usize, ta: Transpose, tb: Transpose) -> bool {
     let (fma, avx512) = cpu_features();
     m <= BLAS_ROWS_MAX
-        && m.saturating_mul(n).saturating_mul(k) > BLAS_SMALL_KERNEL_MAX
+        && m.saturating_mul(n).saturating_mul(k) > super::blas::SMALL_KERNEL_MAX
         && avx512
         && matches!(
             classify(m, k, ta, tb, fma, avx512),
