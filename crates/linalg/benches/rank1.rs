@@ -3,6 +3,10 @@
 //! (one thread) and the 52 rows one of two threads takes. Throughput is in weights, so
 //! criterion's `elem/s` reads as weights updated and multiplied per second.
 //!
+//! Beside each fused pass, `matvec-…` times the product alone (`update = None`: the weights are
+//! read but not written) — the floor of any per-sample step, which must at least read `W` once
+//! per sample, whatever it does with the update.
+//!
 //! ```text
 //! cargo bench -p linalg --bench rank1
 //! ```
@@ -31,6 +35,15 @@ fn fused_pass(c: &mut Criterion) {
                 black_box(&mut z);
             })
         });
+        group.bench_function(
+            BenchmarkId::from_parameter(format!("matvec-{m}x{k}")),
+            |b| {
+                b.iter(|| {
+                    rank1_update_matvec(w.view_mut(), None, &x, &mut z);
+                    black_box(&mut z);
+                })
+            },
+        );
     }
     group.finish();
 }
