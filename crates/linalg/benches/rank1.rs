@@ -1,7 +1,8 @@
 //! The fused per-sample SGD pass (`rank1_update_matvec`: `W_j ← W_j + c_j·u`, then
 //! `z_j = W_j·x`) at the shapes of the `rashid` configuration: the whole 100×784 first layer
 //! (one thread) and the 52 rows one of two threads takes. Throughput is in weights, so
-//! criterion's `elem/s` reads as weights updated and multiplied per second.
+//! criterion's `elem/s` reads as weights updated and multiplied per second (for `matvec-…`,
+//! multiplied).
 //!
 //! Beside each fused pass, `matvec-…` times the product alone (`update = None`: the weights are
 //! read but not written) — the floor of any per-sample step, which must at least read `W` once
